@@ -1,0 +1,101 @@
+"""The fixed anatomical vocabulary: spinal levels, regions and compartments."""
+from django.db import models
+
+
+class Region(models.TextChoices):
+    CERVICAL = "cervical", "Cervical"
+    THORACIC = "thoracic", "Thoracic"
+    LUMBAR = "lumbar", "Lumbar"
+    SACRAL = "sacral", "Sacral"
+    COCCYGEAL = "coccygeal", "Coccygeal"
+
+
+class Level(models.IntegerChoices):
+    """Vertebral levels numbered head to tail, so a span is a range of integers."""
+
+    C1 = 1, "C1"
+    C2 = 2, "C2"
+    C3 = 3, "C3"
+    C4 = 4, "C4"
+    C5 = 5, "C5"
+    C6 = 6, "C6"
+    C7 = 7, "C7"
+    T1 = 8, "T1"
+    T2 = 9, "T2"
+    T3 = 10, "T3"
+    T4 = 11, "T4"
+    T5 = 12, "T5"
+    T6 = 13, "T6"
+    T7 = 14, "T7"
+    T8 = 15, "T8"
+    T9 = 16, "T9"
+    T10 = 17, "T10"
+    T11 = 18, "T11"
+    T12 = 19, "T12"
+    L1 = 20, "L1"
+    L2 = 21, "L2"
+    L3 = 22, "L3"
+    L4 = 23, "L4"
+    L5 = 24, "L5"
+    S1 = 25, "S1"
+    S2 = 26, "S2"
+    S3 = 27, "S3"
+    S4 = 28, "S4"
+    S5 = 29, "S5"
+    COCCYX = 30, "Coccyx"
+
+
+FIRST_LEVEL, LAST_LEVEL = Level.C1.value, Level.COCCYX.value
+
+# Inclusive level bounds of each region.
+REGION_BOUNDS = {
+    Region.CERVICAL: (Level.C1.value, Level.C7.value),
+    Region.THORACIC: (Level.T1.value, Level.T12.value),
+    Region.LUMBAR: (Level.L1.value, Level.L5.value),
+    Region.SACRAL: (Level.S1.value, Level.S5.value),
+    Region.COCCYGEAL: (Level.COCCYX.value, Level.COCCYX.value),
+}
+
+
+def region_of(level):
+    for region, (low, high) in REGION_BOUNDS.items():
+        if low <= level <= high:
+            return Region(region)
+    raise ValueError(f"not a spinal level: {level!r}")
+
+
+def regions_between(first, last):
+    """The regions a span of levels touches, head to tail."""
+    return [Region(r) for r, (low, high) in REGION_BOUNDS.items() if first <= high and last >= low]
+
+
+def span_label(first, last):
+    if first == last:
+        return Level(first).label
+    return f"{Level(first).label}–{Level(last).label}"
+
+
+class Compartment(models.TextChoices):
+    INTRAMEDULLARY = "intramedullary", "Intramedullary"
+    INTRADURAL_EXTRAMEDULLARY = "intradural_extramedullary", "Intradural extramedullary"
+    EXTRADURAL = "extradural", "Extradural (epidural)"
+    VERTEBRAL_BODY = "vertebral_body", "Vertebral body / posterior elements"
+    DISC_ENDPLATES = "disc_endplates", "Disc and endplates"
+    LEPTOMENINGEAL = "leptomeningeal", "Leptomeningeal"
+    PARASPINAL = "paraspinal", "Paraspinal"
+
+
+class Modality(models.TextChoices):
+    MRI = "mri", "MRI"
+    CT = "ct", "CT"
+    RADIOGRAPH = "radiograph", "Radiograph"
+    PET = "pet", "PET"
+    BONE_SCAN = "bone_scan", "Bone scan"
+    MYELOGRAPHY = "myelography", "Myelography"
+
+
+class Plane(models.TextChoices):
+    SAGITTAL = "sagittal", "Sagittal"
+    AXIAL = "axial", "Axial"
+    CORONAL = "coronal", "Coronal"
+    PROJECTION = "projection", "Projection (AP / lateral)"

@@ -1,0 +1,559 @@
+"""Teaching cases: a presentation a resident may see, and an answer they must ask for.
+
+Every field an educator fills in says in its help text which side it is on:
+PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
+"""
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .anatomy import (
+    FIRST_LEVEL,
+    LAST_LEVEL,
+    REGION_BOUNDS,
+    Compartment,
+    Level,
+    Modality,
+    Plane,
+    Region,
+    regions_between,
+    span_label,
+)
+from .markdown import render_markdown
+from .text import fold
+
+PRESENTATION = "PRESENTATION (visible before the reveal). "
+ANSWER = "ANSWER (shown only after the reveal). "
+
+doi_validator = RegexValidator(
+    r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1212/CON.0000000000000926 (no https://doi.org/ prefix)."
+)
+pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", "A PubMed ID is a number of up to nine digits, such as 33522744.")
+
+
+class DerivedFieldsMixin:
+    """Markdown rendered to sanitised HTML, and folded search text, computed once at save time."""
+
+    markdown_fields = ()
+
+    def refresh_derived_fields(self):
+        for name in self.markdown_fields:
+            setattr(self, f"{name}_html", render_markdown(getattr(self, name)))
+        if hasattr(self, "search_source"):
+            self.search_text = fold(self.search_source())
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived_fields()
+        super().save(*args, **kwargs)
+
+
+def level_span_constraints(prefix):
+    """Both ends of a level span are given together, within C1–coccyx, head before tail."""
+    return [
+        models.CheckConstraint(
+            condition=(Q(first_level__isnull=True, last_level__isnull=True)
+                       | Q(first_level__isnull=False, last_level__isnull=False)),
+            name=f"{prefix}_levels_given_together",
+            violation_error_message="Give both the first and the last level, or neither.",
+        ),
+        models.CheckConstraint(
+            condition=Q(first_level__isnull=True) | Q(first_level__lte=models.F("last_level")),
+            name=f"{prefix}_levels_in_order",
+            violation_error_message="The first level must be at or above the last level (head to tail).",
+        ),
+        models.CheckConstraint(
+            condition=Q(first_level__isnull=True) | Q(first_level__gte=FIRST_LEVEL, last_level__lte=LAST_LEVEL),
+            name=f"{prefix}_levels_exist",
+            violation_error_message="Levels run from C1 to the coccyx.",
+        ),
+    ]
+
+
+class LevelSpanMixin:
+    @property
+    def levels_label(self):
+        if self.first_level is None:
+            return ""
+        return span_label(self.first_level, self.last_level)
+
+
+# Vocabularies editors grow ---------------------------------------------------------------
+
+class SlugNaturalKeyManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class PrimaryTumour(models.Model):
+    name = models.CharField(max_length=120, unique=True, help_text="PRESENTATION. e.g. 'Breast carcinoma'.")
+    slug = models.SlugField(max_length=140, unique=True)
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "primary tumour"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Diagnosis(DerivedFieldsMixin, models.Model):
+    name = models.CharField(max_length=160, unique=True, help_text="ANSWER. The entity's usual name.")
+    slug = models.SlugField(max_length=180, unique=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text="ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); "
+                  "free-text quiz answers are graded against the name and these.",
+    )
+    summary = models.TextField(blank=True, help_text="ANSWER. Markdown: what the entity is, in our own words, cited.")
+    summary_html = models.TextField(blank=True, editable=False)
+    distinguishing_features = models.TextField(
+        blank=True, help_text="ANSWER. Markdown: the imaging and clinical features that set it apart."
+    )
+    distinguishing_features_html = models.TextField(blank=True, editable=False)
+
+    objects = SlugNaturalKeyManager()
+    markdown_fields = ("summary", "distinguishing_features")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "diagnoses"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:diagnosis-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def alias_list(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def names(self):
+        """The name and every alias: what a resident may type for this entity."""
+        return [self.name, *self.alias_list()]
+
+
+# Cases ----------------------------------------------------------------------------------
+
+class CaseQuerySet(models.QuerySet):
+    def published(self):
+        """Cases residents may see."""
+        return self.filter(status=Case.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published cases, and drafts too for staff (who preview them)."""
+        return self if user.is_staff else self.published()
+
+    def for_list(self):
+        """What a case card needs: spans, findings' modalities, the known primary."""
+        return self.select_related("known_primary").prefetch_related(
+            "level_spans",
+            Prefetch("findings", queryset=ImagingFinding.objects.only(
+                "id", "case_id", "order", "modality", "compartment")),
+        ).defer(*Case.ANSWER_FIELDS, "presentation", "presentation_html", "search_text")
+
+    def for_detail(self):
+        """The pre-reveal page: presentation side only; answer columns are not even read."""
+        return self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(
+            *Case.ANSWER_FIELDS
+        )
+
+    def for_answer(self):
+        """The answer page: everything, with differentials' diagnoses and references."""
+        return self.select_related("known_primary").prefetch_related(
+            "level_spans",
+            "findings",
+            Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+            "references",
+        )
+
+    def search(self, query):
+        """Cases whose presentation-side text holds every word of the query (accent- and case-blind)."""
+        qs = self
+        for word in fold(query).split():
+            finding_match = ImagingFinding.objects.filter(case=OuterRef("pk"), search_text__contains=word)
+            qs = qs.filter(Q(search_text__contains=word) | Exists(finding_match))
+        return qs
+
+    def in_region(self, region):
+        low, high = REGION_BOUNDS[region]
+        return self.filter(
+            Exists(LevelSpan.objects.filter(case=OuterRef("pk")).filter(
+                Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
+            ))
+        )
+
+    def at_level(self, level):
+        return self.filter(
+            Exists(LevelSpan.objects.filter(case=OuterRef("pk"), first_level__lte=level, last_level__gte=level))
+        )
+
+
+class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Case(DerivedFieldsMixin, models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+
+    class Difficulty(models.IntegerChoices):
+        FOUNDATION = 1, "Foundation"
+        INTERMEDIATE = 2, "Intermediate"
+        ADVANCED = 3, "Advanced"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "French"
+        SPANISH = "es", "Spanish"
+        GERMAN = "de", "German"
+        ITALIAN = "it", "Italian"
+        PORTUGUESE = "pt", "Portuguese"
+        JAPANESE = "ja", "Japanese"
+
+    class Proof(models.TextChoices):
+        HISTOLOGY = "histology", "Histology"
+        CULTURE = "culture", "Culture"
+        IMAGING = "imaging", "Imaging"
+        FOLLOW_UP = "follow_up", "Clinical and imaging follow-up"
+        NOT_STATED = "not_stated", "Not stated in the source"
+
+    # Presentation side
+    title = models.CharField(
+        max_length=200,
+        help_text=PRESENTATION + "A neutral title describing the presentation, never the diagnosis: "
+                                 "e.g. '52-year-old woman with progressive left leg heaviness'.",
+    )
+    slug = models.SlugField(max_length=220, unique=True, help_text="Made from the title; it appears in the URL.")
+    age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(120)],
+        help_text=PRESENTATION + "Age in years at presentation. Leave empty when the source does not give it.",
+    )
+    sex = models.CharField(
+        max_length=6, choices=Sex, blank=True,
+        help_text=PRESENTATION + "Leave 'not stated' when the source does not say.",
+    )
+    presentation = models.TextField(
+        help_text=PRESENTATION + "Markdown: the clinical presentation and history, up to the imaging.",
+    )
+    presentation_html = models.TextField(blank=True, editable=False)
+    known_primary = models.ForeignKey(
+        PrimaryTumour, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        help_text=PRESENTATION + "Only a primary tumour already known at presentation; "
+                                 "one the work-up discovers belongs in the answer.",
+    )
+    difficulty = models.PositiveSmallIntegerField(
+        choices=Difficulty, default=Difficulty.INTERMEDIATE, help_text=PRESENTATION + "For filtering.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.DRAFT, db_index=True,
+        help_text="Drafts are visible only to staff.",
+    )
+    source_language = models.CharField(
+        max_length=2, choices=Language, default=Language.ENGLISH,
+        help_text="The language of the source document this case was written from.",
+    )
+
+    # Answer side
+    proven_by = models.CharField(
+        max_length=12, choices=Proof, default=Proof.NOT_STATED,
+        help_text=ANSWER + "How the final diagnosis was established.",
+    )
+    proof_details = models.CharField(
+        max_length=300, blank=True,
+        help_text=ANSWER + "One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.",
+    )
+    discussion = models.TextField(blank=True, help_text=ANSWER + "Markdown.")
+    discussion_html = models.TextField(blank=True, editable=False)
+    teaching_points = models.TextField(blank=True, help_text=ANSWER + "Markdown, usually a short list.")
+    teaching_points_html = models.TextField(blank=True, editable=False)
+    management_outcome = models.TextField(
+        blank=True, help_text=ANSWER + "Markdown: treatment and outcome, only as far as the source reports them.",
+    )
+    management_outcome_html = models.TextField(blank=True, editable=False)
+
+    # Bookkeeping
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = CaseManager()
+    markdown_fields = ("presentation", "discussion", "teaching_points", "management_outcome")
+    ANSWER_FIELDS = (
+        "proven_by", "proof_details", "discussion", "discussion_html", "teaching_points",
+        "teaching_points_html", "management_outcome", "management_outcome_html",
+    )
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sex__in=["", "female", "male"]), name="case_sex_valid"),
+            models.CheckConstraint(condition=Q(difficulty__in=[1, 2, 3]), name="case_difficulty_valid"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=120), name="case_age_plausible"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:220]
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cases:case-detail", args=[self.slug])
+
+    def get_answer_url(self):
+        return reverse("cases:case-answer", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def search_source(self):
+        return f"{self.title}\n{self.presentation}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    # These read prefetched relations (for_list / for_detail), so they cost no query there.
+    def regions(self):
+        found = set()
+        for span in self.level_spans.all():
+            found.update(span.regions())
+        return [r for r in Region if r in found]
+
+    def levels_label(self):
+        return ", ".join(span.label() for span in self.level_spans.all())
+
+    def involved_levels(self):
+        """Levels marked on the spine diagram (exact spans only)."""
+        marked = set()
+        for span in self.level_spans.all():
+            if span.first_level is not None:
+                marked.update(range(span.first_level, span.last_level + 1))
+        return marked
+
+    def unlevelled_regions(self):
+        return {span.region for span in self.level_spans.all() if span.first_level is None}
+
+    def modalities(self):
+        seen = []
+        for finding in self.findings.all():
+            if finding.modality not in seen:
+                seen.append(finding.modality)
+        return [Modality(m).label for m in seen]
+
+    def final_differential(self):
+        return next((d for d in self.differentials.all() if d.is_final), None)
+
+
+class ChildNaturalKeyManager(models.Manager):
+    """Rows ordered within a case are known by (case slug, order)."""
+
+    def get_by_natural_key(self, case_slug, order):
+        return self.get(case__slug=case_slug, order=order)
+
+
+class LevelSpan(LevelSpanMixin, models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="level_spans")
+    order = models.PositiveSmallIntegerField(default=1)
+    first_level = models.PositiveSmallIntegerField(
+        choices=Level, null=True, blank=True, help_text=PRESENTATION + "Highest level involved.",
+    )
+    last_level = models.PositiveSmallIntegerField(
+        choices=Level, null=True, blank=True, help_text=PRESENTATION + "Lowest level involved (same as first for one level).",
+    )
+    region = models.CharField(
+        max_length=10, choices=Region, blank=True,
+        help_text=PRESENTATION + "Only when the source names the region but not the level; otherwise leave "
+                                 "empty, the region follows from the levels.",
+    )
+
+    objects = ChildNaturalKeyManager()
+
+    class Meta:
+        ordering = ["case", "order"]
+        verbose_name = "involved levels"
+        verbose_name_plural = "involved levels"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order"], name="level_span_order_unique"),
+            *level_span_constraints("level_span"),
+            models.CheckConstraint(
+                condition=(Q(first_level__isnull=False, region="")
+                           | Q(first_level__isnull=True, region__in=[r.value for r in Region])),
+                name="level_span_levels_or_region",
+                violation_error_message="Give the levels, or (only when the source gives no level) the region.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label()
+
+    def natural_key(self):
+        return (self.case.slug, self.order)
+
+    natural_key.dependencies = ["cases.case"]
+
+    def regions(self):
+        if self.first_level is None:
+            return [Region(self.region)]
+        return regions_between(self.first_level, self.last_level)
+
+    def label(self):
+        if self.first_level is None:
+            return f"{Region(self.region).label}, level not stated"
+        return self.levels_label
+
+
+class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
+    order = models.PositiveSmallIntegerField(default=1)
+    modality = models.CharField(max_length=12, choices=Modality, help_text=PRESENTATION)
+    technique = models.CharField(
+        max_length=120, blank=True, help_text=PRESENTATION + "Sequence or technique: T1, T2, STIR, post-contrast T1…",
+    )
+    plane = models.CharField(max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
+    first_level = models.PositiveSmallIntegerField(choices=Level, null=True, blank=True, help_text=PRESENTATION)
+    last_level = models.PositiveSmallIntegerField(choices=Level, null=True, blank=True, help_text=PRESENTATION)
+    compartment = models.CharField(max_length=30, choices=Compartment, blank=True, help_text=PRESENTATION)
+    signal = models.CharField(max_length=200, blank=True, help_text=PRESENTATION + "Signal or density, where stated.")
+    enhancement = models.CharField(max_length=200, blank=True, help_text=PRESENTATION + "Where stated.")
+    description = models.TextField(
+        help_text=PRESENTATION + "Markdown: what is seen, descriptively. Not the conclusion.",
+    )
+    description_html = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+
+    objects = ChildNaturalKeyManager()
+    markdown_fields = ("description",)
+
+    class Meta:
+        ordering = ["case", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order"], name="finding_order_unique"),
+            *level_span_constraints("finding"),
+            models.CheckConstraint(
+                condition=Q(modality__in=[m.value for m in Modality]), name="finding_modality_valid"),
+            models.CheckConstraint(
+                condition=Q(compartment__in=["", *[c.value for c in Compartment]]), name="finding_compartment_valid"),
+            models.CheckConstraint(condition=Q(plane__in=["", *[p.value for p in Plane]]), name="finding_plane_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_modality_display()} {self.technique}".strip()
+
+    def natural_key(self):
+        return (self.case.slug, self.order)
+
+    natural_key.dependencies = ["cases.case"]
+
+    def search_source(self):
+        return f"{self.technique}\n{self.signal}\n{self.enhancement}\n{self.description}"
+
+
+class DifferentialManager(models.Manager):
+    def get_by_natural_key(self, case_slug, diagnosis_slug):
+        return self.get(case__slug=case_slug, diagnosis__slug=diagnosis_slug)
+
+
+class Differential(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="differentials")
+    order = models.PositiveSmallIntegerField(default=1)
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.PROTECT, related_name="differentials")
+    is_final = models.BooleanField(
+        default=False, help_text=ANSWER + "Tick for the proven diagnosis. Exactly one per case.",
+    )
+    favours = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks for it.")
+    against = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks against it.")
+
+    objects = DifferentialManager()
+
+    class Meta:
+        ordering = ["case", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(is_final=True), name="one_final_diagnosis_per_case",
+                violation_error_message="A case has exactly one final diagnosis.",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "diagnosis"], name="differential_diagnosis_once_per_case",
+                violation_error_message="This diagnosis is already in the case's differential.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.diagnosis} ({'final' if self.is_final else 'differential'})"
+
+    def natural_key(self):
+        return (self.case.slug, self.diagnosis.slug)
+
+    natural_key.dependencies = ["cases.case", "cases.diagnosis"]
+
+
+class Reference(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(default=1)
+    is_source = models.BooleanField(
+        default=False, help_text=ANSWER + "Tick for the document this case was written from (one per case).",
+    )
+    citation = models.TextField(help_text=ANSWER + "Authors, title, journal, year, as the source gives them.")
+    doi = models.CharField(max_length=200, blank=True, validators=[doi_validator], help_text=ANSWER)
+    pmid = models.CharField(max_length=9, blank=True, validators=[pmid_validator], help_text=ANSWER)
+    url = models.URLField(blank=True, help_text=ANSWER)
+
+    objects = ChildNaturalKeyManager()
+
+    class Meta:
+        ordering = ["case", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "order"], name="reference_order_unique"),
+            models.UniqueConstraint(fields=["case"], condition=Q(is_source=True), name="one_source_per_case"),
+        ]
+
+    def __str__(self):
+        return self.citation[:80]
+
+    def natural_key(self):
+        return (self.case.slug, self.order)
+
+    natural_key.dependencies = ["cases.case"]
+
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    def pubmed_url(self):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+
+@receiver(pre_save)
+def refresh_derived_fields_on_raw_save(sender, instance, raw, **kwargs):
+    # loaddata saves with raw=True, bypassing Model.save(); fixtures carry only the markdown
+    # source, so the sanitised HTML and search text are computed here for them.
+    if raw and isinstance(instance, DerivedFieldsMixin):
+        instance.refresh_derived_fields()
