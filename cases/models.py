@@ -148,6 +148,24 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
 # Cases ----------------------------------------------------------------------------------
 
+def in_region_condition(region):
+    """True for cases with a span touching the region (or naming it, where no level is stated)."""
+    low, high = REGION_BOUNDS[region]
+    return Exists(LevelSpan.objects.filter(case=OuterRef("pk")).filter(
+        Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
+    ))
+
+
+def at_level_condition(level):
+    """True for cases with a stated span that includes this level."""
+    return Exists(LevelSpan.objects.filter(case=OuterRef("pk"), first_level__lte=level, last_level__gte=level))
+
+
+def finding_condition(**lookups):
+    """True for cases with at least one imaging finding matching the lookups."""
+    return Exists(ImagingFinding.objects.filter(case=OuterRef("pk"), **lookups))
+
+
 class CaseQuerySet(models.QuerySet):
     def published(self):
         """Cases residents may see."""
@@ -184,22 +202,14 @@ class CaseQuerySet(models.QuerySet):
         """Cases whose presentation-side text holds every word of the query (accent- and case-blind)."""
         qs = self
         for word in fold(query).split():
-            finding_match = ImagingFinding.objects.filter(case=OuterRef("pk"), search_text__contains=word)
-            qs = qs.filter(Q(search_text__contains=word) | Exists(finding_match))
+            qs = qs.filter(Q(search_text__contains=word) | finding_condition(search_text__contains=word))
         return qs
 
     def in_region(self, region):
-        low, high = REGION_BOUNDS[region]
-        return self.filter(
-            Exists(LevelSpan.objects.filter(case=OuterRef("pk")).filter(
-                Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
-            ))
-        )
+        return self.filter(in_region_condition(region))
 
     def at_level(self, level):
-        return self.filter(
-            Exists(LevelSpan.objects.filter(case=OuterRef("pk"), first_level__lte=level, last_level__gte=level))
-        )
+        return self.filter(at_level_condition(level))
 
 
 class CaseManager(models.Manager.from_queryset(CaseQuerySet)):

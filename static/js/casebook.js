@@ -1,0 +1,40 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // "Reveal diagnosis": fetch the answer page and show its answer section in place.
+  function reveal(link) {
+    if (link.dataset.loading) return;
+    link.dataset.loading = "1";
+    fetch(link.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html").getElementById("answer");
+        if (!answer) throw new Error("no answer section");
+        var area = document.getElementById("reveal-area");
+        area.replaceWith(document.importNode(answer, true));
+        history.replaceState(null, "", link.href);
+        var heading = document.getElementById("answer-heading");
+        if (heading) heading.focus();
+      })
+      .catch(function () { window.location.href = link.href; });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-reveal]");
+    if (!link || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    reveal(link);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "r" || event.metaKey || event.ctrlKey || event.altKey) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var link = document.querySelector("a[data-reveal]");
+    if (link) { event.preventDefault(); reveal(link); }
+  });
+})();
