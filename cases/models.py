@@ -319,6 +319,7 @@ class Case(DerivedFieldsMixin, models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [("publish_case", "Can publish cases")]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["", "female", "male"]), name="case_sex_valid"),
             models.CheckConstraint(condition=Q(difficulty__in=[1, 2, 3]), name="case_difficulty_valid"),
