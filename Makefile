@@ -1,0 +1,39 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test browser demo-data
+
+run: install demo-data ## Install, create the database, load the demo cases, serve at http://127.0.0.1:8000/
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install-test browser ## Install what the tests need (Debian's chromium included) and run the whole suite
+	$(BIN)/python -m pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo-data: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loaddata fixtures/demo_cases.yaml
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }

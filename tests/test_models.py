@@ -1,0 +1,96 @@
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from cases.anatomy import Level, Region
+from cases.models import Case, Differential, ImagingFinding, LevelSpan
+
+from .factories import make_case, make_diagnosis
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_case_cannot_have_two_final_diagnoses():
+    case = make_case()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Differential.objects.create(case=case, order=9, diagnosis=make_diagnosis("Paraganglioma"), is_final=True)
+    assert case.differentials.filter(is_final=True).count() == 1
+
+
+def test_the_same_diagnosis_appears_once_in_a_differential():
+    case = make_case(differentials=("Meningioma",))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Differential.objects.create(case=case, order=9, diagnosis=make_diagnosis("Meningioma"))
+
+
+def test_level_span_must_run_head_to_tail():
+    case = make_case()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LevelSpan.objects.create(case=case, order=5, first_level=Level.L1, last_level=Level.T12)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImagingFinding.objects.create(
+            case=case, order=5, modality="mri", description="x", first_level=Level.S1, last_level=Level.L5)
+
+
+def test_level_span_gives_both_levels_or_only_a_region():
+    case = make_case()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LevelSpan.objects.create(case=case, order=5, first_level=Level.C2, last_level=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LevelSpan.objects.create(case=case, order=6)  # neither levels nor region
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LevelSpan.objects.create(case=case, order=7, first_level=Level.C2, last_level=Level.C3, region="cervical")
+    LevelSpan.objects.create(case=case, order=8, region=Region.CERVICAL)
+
+
+def test_full_clean_explains_levels_out_of_order():
+    case = make_case()
+    span = LevelSpan(case=case, order=5, first_level=Level.L2, last_level=Level.L1)
+    with pytest.raises(Exception, match="head to tail"):
+        span.full_clean()
+
+
+def test_region_is_derived_from_a_span_across_the_thoracolumbar_junction():
+    case = make_case(levels=((Level.T12, Level.L1),))
+    case = Case.objects.for_list().get(pk=case.pk)
+    assert case.regions() == [Region.THORACIC, Region.LUMBAR]
+    assert case.levels_label() == "T12–L1"
+    assert Case.objects.in_region(Region.LUMBAR).filter(pk=case.pk).exists()
+    assert Case.objects.in_region(Region.THORACIC).filter(pk=case.pk).exists()
+    assert not Case.objects.in_region(Region.SACRAL).filter(pk=case.pk).exists()
+    assert Case.objects.at_level(Level.L1).filter(pk=case.pk).exists()
+    assert not Case.objects.at_level(Level.L2).filter(pk=case.pk).exists()
+
+
+def test_a_region_without_a_stated_level_matches_the_region_but_no_level():
+    case = make_case(levels=((Region.CERVICAL, None),))
+    assert Case.objects.in_region(Region.CERVICAL).filter(pk=case.pk).exists()
+    assert not Case.objects.at_level(Level.C3).filter(pk=case.pk).exists()
+    assert Case.objects.for_list().get(pk=case.pk).levels_label() == "Cervical, level not stated"
+
+
+def test_markdown_is_rendered_and_sanitised_on_save():
+    case = make_case(presentation="Leg **weakness** <script>alert(1)</script>")
+    case.refresh_from_db()
+    assert "<strong>weakness</strong>" in case.presentation_html
+    assert "<script" not in case.presentation_html
+
+
+def test_slug_is_made_from_the_neutral_title():
+    case = make_case(title="35-year-old woman with left leg numbness")
+    assert case.slug == "35-year-old-woman-with-left-leg-numbness"
+    assert case.get_absolute_url() == "/cases/35-year-old-woman-with-left-leg-numbness/"
+
+
+def test_loaddata_renders_markdown_that_fixtures_do_not_carry(tmp_path):
+    fixture = tmp_path / "one.yaml"
+    fixture.write_text(
+        "- model: cases.case\n"
+        "  fields: {title: Raw case, slug: raw-case, presentation: 'Épanchement *pleural* <img src=x onerror=alert(1)>',"
+        " status: published}\n",
+        encoding="utf-8",
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+    case = Case.objects.get(slug="raw-case")
+    assert case.presentation_html == "<p>Épanchement <em>pleural</em> </p>"
+    assert "epanchement pleural" in case.search_text
