@@ -1,0 +1,171 @@
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases.anatomy import Level, Region
+from cases.models import Case
+
+from .factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response):
+    return [case.title for case in response.context["page_obj"]]
+
+
+@pytest.fixture
+def three_cases():
+    return {
+        "conus": make_case(
+            title="35-year-old woman with left leg weakness", age=35, levels=((Level.T12, Level.L1),),
+            findings=[{"compartment": "intramedullary", "modality": "mri",
+                       "description": "Three nodules in the conus medullaris."}],
+            difficulty=Case.Difficulty.FOUNDATION),
+        "neck": make_case(
+            title="73-year-old woman with numb limbs", age=73, levels=((Region.CERVICAL, None),), primary=None,
+            findings=[{"modality": "ct", "compartment": "vertebral_body", "description": "A destructive mass."}],
+            difficulty=Case.Difficulty.ADVANCED, presentation="Épanchement pleural, numbness of all four limbs."),
+        "man": make_case(
+            title="Man with back pain", age=None, sex="", levels=((Level.L5, Level.S1),),
+            primary="Prostate carcinoma",
+            findings=[{"modality": "radiograph", "compartment": "disc_endplates", "description": "Endplate loss."}]),
+    }
+
+
+def test_list_shows_a_card_per_published_case_with_presentation_facts(client, three_cases):
+    make_case(title="A draft nobody may see", status=Case.Status.DRAFT)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert sorted(titles(response)) == sorted(c.title for c in three_cases.values())
+    html = response.content.decode()
+    assert "A draft nobody may see" not in html
+    assert "35 y, female" in html
+    assert "Thoracic, Lumbar" in html and "(T12–L1)" in html
+    assert "Cervical, level not stated" in html
+    assert '<svg class="spine spine--small"' in html
+    assert "Foundation" in html
+
+
+def test_cards_never_show_answer_side_content(client):
+    case = make_case(final="Intradural extramedullary metastasis", final_aliases="IDEM metastasis",
+                     differentials=("Meningioma", "Schwannoma"), discussion="Drop metastases spread via CSF.")
+    html = client.get("/").content.decode()
+    assert case.title in html
+    for spoiler in ("Intradural extramedullary metastasis", "IDEM metastasis", "Meningioma", "Schwannoma",
+                    "Drop metastases", "spoiler-bearing citation"):
+        assert spoiler not in html
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"region": "lumbar"}, {"conus", "man"}),
+    ({"region": "thoracic"}, {"conus"}),
+    ({"region": "cervical"}, {"neck"}),
+    ({"region": "sacral"}, {"man"}),
+    ({"level": "L1"}, {"conus"}),
+    ({"level": "S1"}, {"man"}),
+    ({"level": "C3"}, set()),  # the cervical case states no level
+    ({"compartment": "intramedullary"}, {"conus"}),
+    ({"modality": "ct"}, {"neck"}),
+    ({"primary": "breast-carcinoma"}, {"conus"}),
+    ({"primary": "prostate-carcinoma"}, {"man"}),
+    ({"sex": "female"}, {"conus", "neck"}),
+    ({"age": "under-40"}, {"conus"}),
+    ({"age": "60-79"}, {"neck"}),
+    ({"difficulty": "3"}, {"neck"}),
+    ({"region": "lumbar", "modality": "radiograph"}, {"man"}),
+])
+def test_each_filter_narrows_the_list(client, three_cases, query, expected):
+    response = client.get("/", query)
+    assert set(titles(response)) == {three_cases[k].title for k in expected}
+
+
+@pytest.mark.parametrize("q", ["epanchement", "ÉPANCHEMENT", "Epanchément pleural", "conus NODULES", "limbs numb"])
+def test_search_is_accent_and_case_insensitive_over_presentation_text(client, three_cases, q):
+    found = set(titles(client.get("/", {"q": q})))
+    assert found and found <= {three_cases["neck"].title, three_cases["conus"].title}
+
+
+def test_search_does_not_look_at_answer_side_text(client):
+    make_case(discussion="Necrotic centre typical of metastasis", final="Solitary fibrous tumour")
+    assert titles(client.get("/", {"q": "necrotic"})) == []
+    assert titles(client.get("/", {"q": "solitary fibrous"})) == []
+
+
+def test_counts_per_filter_value_ignore_the_facets_own_choice(client, three_cases):
+    html = client.get("/", {"region": "cervical"}).content.decode()
+    # Other regions still show how many cases they would give.
+    assert re.search(r'<option value="lumbar"[^>]*>Lumbar \(2\)</option>', html)
+    assert re.search(r'<option value="cervical" selected[^>]*>Cervical \(1\)</option>', html)
+    # Other facets count within the chosen region.
+    assert re.search(r'<option value="ct"[^>]*>CT \(1\)</option>', html)
+    assert re.search(r'<option value="mri" disabled>MRI \(0\)</option>', html)
+
+
+def test_sorting_by_age(client, three_cases):
+    assert titles(client.get("/", {"sort": "-age"})) == [
+        three_cases["neck"].title, three_cases["conus"].title, three_cases["man"].title]
+    assert titles(client.get("/", {"sort": "age"}))[0] == three_cases["conus"].title
+
+
+def test_pagination_keeps_the_filters(client, settings):
+    settings.CASES_PER_PAGE = 2
+    for _ in range(5):
+        make_case(levels=((Level.L2, Level.L2),))
+    make_case(levels=((Level.C4, Level.C4),))
+    response = client.get("/", {"region": "lumbar", "sort": "title"})
+    html = response.content.decode()
+    assert response.context["page_obj"].paginator.count == 5
+    assert 'href="?region=lumbar&amp;sort=title&amp;page=2"' in html
+    page3 = client.get("/", {"region": "lumbar", "sort": "title", "page": 3})
+    assert len(titles(page3)) == 1
+    assert "Page 3 of 3" in page3.content.decode()
+
+
+def test_empty_state_says_nothing_matches(client, three_cases):
+    response = client.get("/", {"q": "zebra unicorn"})
+    assert response.status_code == 200
+    assert "No cases match" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [
+    {"region": "nowhere"}, {"level": "T13"}, {"primary": "no-such"}, {"page": "abc"}, {"page": "999"},
+    {"difficulty": "9"}, {"sort": "DROP TABLE"}, {"q": "x" * 5000}, {"age": "-1"},
+])
+def test_bad_filter_values_are_reported_not_a_server_error(client, three_cases, query):
+    response = client.get("/", query)
+    assert response.status_code == 200
+
+
+@given(st.dictionaries(
+    st.sampled_from(["q", "region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty",
+                     "sort", "page", "other"]),
+    st.text(max_size=30),
+    max_size=5,
+))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_querystring_causes_a_server_error(client, query):
+    response = client.get("/?" + urlencode(query))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_list_query_count_does_not_grow_with_cases(client, settings, filtered):
+    settings.CASES_PER_PAGE = 60
+    make_case(title="One woman with leg pain")
+    query = {"region": "lumbar", "q": "leg"} if filtered else {}
+    # Expected: count, page of cases, prefetch level spans, prefetch findings,
+    # primary-tumour options, then one aggregate per facet (8): 13 queries.
+    with CaptureQueriesContext(connection) as one:
+        client.get("/", query)
+    for _ in range(49):
+        make_case(primary="Lung carcinoma")
+    with CaptureQueriesContext(connection) as fifty:
+        response = client.get("/", query)
+    assert response.context["page_obj"].paginator.count == 50
+    assert len(one.captured_queries) == len(fifty.captured_queries) == 13

@@ -1,0 +1,107 @@
+"""The case before the reveal, and the answer page."""
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case
+
+from .factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+SPOILERS = ("Intradural extramedullary metastasis", "IDEM metastasis", "Meningioma", "Schwannoma",
+            "Drop metastases spread", "Look for epidural thickening", "Decompression, then radiotherapy",
+            "spoiler-bearing citation", "Necrotic centre and epidural thickening")
+
+
+@pytest.fixture
+def case():
+    return make_case(
+        title="52-year-old woman with progressive left leg heaviness",
+        presentation="Known breast cancer; **left leg** heaviness for weeks.",
+        discussion="Drop metastases spread along the leptomeninges.",
+    )
+
+
+def test_pre_reveal_page_shows_the_presentation_and_a_reveal_link(client, case):
+    response = client.get(case.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>52-year-old woman with progressive left leg heaviness · Casebook</title>" in html
+    assert "<strong>left leg</strong>" in html
+    assert "A heterogeneously enhancing lesion" in html
+    assert f'href="{case.get_answer_url()}"' in html and "Reveal diagnosis" in html
+
+
+def test_pre_reveal_page_contains_nothing_from_the_answer(client, case):
+    html = client.get(case.get_absolute_url()).content.decode()
+    for spoiler in SPOILERS:
+        assert spoiler not in html
+    assert "10.1000/test" not in html and "pubmed" not in html.lower()
+
+
+def test_pre_reveal_page_does_not_even_read_the_answer_from_the_database(client, case):
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(case.get_absolute_url())
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "discussion" not in sql and "teaching_points" not in sql
+    assert "cases_differential" not in sql and "cases_reference" not in sql
+
+
+def test_answer_page_shows_diagnosis_differential_discussion_and_references(client, case):
+    response = client.get(case.get_answer_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for expected in SPOILERS[:1] + SPOILERS[2:]:
+        assert expected in html
+    assert "Proven by:</strong> Histology" in html
+    assert 'href="https://doi.org/10.1000/test.' in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/1000' in html
+    assert 'id="answer-heading"' in html
+
+
+def test_unknown_slug_is_a_404_in_the_sites_look(client):
+    response = client.get("/cases/no-such-case/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert client.get("/cases/no-such-case/answer/").status_code == 404
+    assert client.get("/diagnoses/no-such-entity/").status_code == 404
+
+
+def test_a_draft_is_a_404_for_residents_and_visible_to_staff(client, case):
+    draft = make_case(title="Draft case", status=Case.Status.DRAFT)
+    resident = User.objects.create_user("resident", password="pw-resident-1")
+    editor = User.objects.create_user("editor", password="pw-editor-1", is_staff=True)
+    for url in (draft.get_absolute_url(), draft.get_answer_url()):
+        assert client.get(url).status_code == 404
+        client.force_login(resident)
+        assert client.get(url).status_code == 404
+        client.force_login(editor)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Draft preview" in response.content.decode()
+        client.logout()
+
+
+def test_only_get_and_head_are_allowed(client, case):
+    assert client.post(case.get_absolute_url()).status_code == 405
+    assert client.head(case.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["detail", "answer"])
+def test_case_page_query_count_does_not_grow_with_cases(client, page):
+    # detail: the case with its primary, level spans, findings (3).
+    # answer: the same plus differentials with diagnoses, references (5).
+    expected = {"detail": 3, "answer": 5}[page]
+    first = make_case()
+    url = first.get_absolute_url() if page == "detail" else first.get_answer_url()
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(49):
+        make_case(findings=[{}, {"modality": "ct"}, {"modality": "pet"}], differentials=("A", "B", "C", "D"))
+    big = make_case(findings=[{}, {"modality": "ct"}, {"modality": "pet"}], differentials=("A", "B", "C", "D"))
+    url = big.get_absolute_url() if page == "detail" else big.get_answer_url()
+    with CaptureQueriesContext(connection) as fifty:
+        assert client.get(url).status_code == 200
+    assert len(one.captured_queries) == len(fifty.captured_queries) == expected
