@@ -1,3 +1,201 @@
-from django.contrib import admin
+"""The admin is the authoring tool: faculty write, review and publish cases here."""
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
-# Register your models here.
+from .anatomy import Compartment, Modality, Region
+from .editorial import merge_diagnoses, publish_case, unpublish_case
+from .forms import CaseForm, DifferentialFormSet, OrderedInlineFormSet, OrderedRowForm
+from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference
+
+
+class RegionFilter(admin.SimpleListFilter):
+    title = "region"
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return Region.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Region.values:
+            return queryset.in_region(Region(self.value()))
+        return queryset
+
+
+class FindingFilter(admin.SimpleListFilter):
+    """Cases with at least one imaging finding whose `field` has the chosen value."""
+
+    field = vocabulary = None
+
+    def lookups(self, request, model_admin):
+        return self.vocabulary.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in self.vocabulary.values:
+            return queryset.filter(**{f"findings__{self.field}": self.value()}).distinct()
+        return queryset
+
+
+class CompartmentFilter(FindingFilter):
+    title = parameter_name = field = "compartment"
+    vocabulary = Compartment
+
+
+class ModalityFilter(FindingFilter):
+    title = parameter_name = field = "modality"
+    vocabulary = Modality
+
+
+class OrderedInline:
+    form = OrderedRowForm
+    formset = OrderedInlineFormSet
+    extra = 1
+
+
+class LevelSpanInline(OrderedInline, admin.TabularInline):
+    model = LevelSpan
+    fields = ["order", "first_level", "last_level", "region"]
+    verbose_name_plural = "Involved levels (presentation)"
+
+
+class ImagingFindingInline(OrderedInline, admin.StackedInline):
+    model = ImagingFinding
+    fields = [
+        "order", ("modality", "technique", "plane"), ("first_level", "last_level", "compartment"),
+        ("signal", "enhancement"), "description",
+    ]
+    verbose_name_plural = "Imaging findings (presentation)"
+
+
+class DifferentialInline(OrderedInline, admin.TabularInline):
+    model = Differential
+    formset = DifferentialFormSet
+    fields = ["order", "diagnosis", "is_final", "favours", "against"]
+    extra = 2
+    verbose_name_plural = "Differential diagnoses (answer)"
+
+
+class ReferenceInline(OrderedInline, admin.TabularInline):
+    model = Reference
+    fields = ["order", "is_source", "citation", "doi", "pmid", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    verbose_name_plural = "References (answer)"
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    form = CaseForm
+    fieldsets = [
+        ("Presentation", {
+            "description": "PRESENTATION: what residents see before they reveal the answer. "
+                           "Nothing here may name or hint at the diagnosis.",
+            "fields": ["title", "slug", ("age", "sex"), "known_primary", "presentation", "difficulty"],
+        }),
+        ("Answer", {
+            "description": "ANSWER: shown only after the reveal, with the differentials and references below.",
+            "fields": ["proven_by", "proof_details", "discussion", "teaching_points", "management_outcome"],
+        }),
+        ("Publication", {
+            "description": "New cases are drafts, seen only by staff. Publish them with the action on the case list.",
+            "fields": ["source_language", "status", "published_at", "published_by"],
+        }),
+    ]
+    readonly_fields = ["status", "published_at", "published_by"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [LevelSpanInline, ImagingFindingInline, DifferentialInline, ReferenceInline]
+    list_display = ["title", "status", "final_diagnosis", "levels", "difficulty", "source_language",
+                    "published_at", "published_by"]
+    list_filter = ["status", RegionFilter, CompartmentFilter, ModalityFilter, "difficulty", "source_language"]
+    list_select_related = ["published_by"]
+    search_fields = ["title", "slug", "presentation", "differentials__diagnosis__name"]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            "level_spans", Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+        )
+
+    @admin.display(description="final diagnosis")
+    def final_diagnosis(self, case):
+        final = case.final_differential()
+        return final.diagnosis if final else "—"
+
+    @admin.display(description="levels")
+    def levels(self, case):
+        return case.levels_label()
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("cases.publish_case")
+
+    @admin.action(description="Publish selected cases", permissions=["publish"])
+    def publish(self, request, queryset):
+        published = 0
+        for case in queryset.filter(status=Case.Status.DRAFT):
+            if publish_case(case=case, by=request.user):
+                self.log_change(request, case, "Published.")
+                published += 1
+            else:
+                self.message_user(
+                    request, f"“{case}” was not published: it has no final diagnosis. "
+                             "Tick “Is final” on one of its differentials first.", messages.ERROR,
+                )
+        if published:
+            self.message_user(request, ngettext("Published %d case.", "Published %d cases.", published) % published)
+
+    @admin.action(description="Unpublish selected cases (back to draft)", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        cases = list(queryset.filter(status=Case.Status.PUBLISHED))
+        for case in cases:
+            unpublish_case(case=case)
+            self.log_change(request, case, "Unpublished (back to draft).")
+        self.message_user(request, ngettext("Unpublished %d case.", "Unpublished %d cases.", len(cases)) % len(cases))
+
+
+@admin.register(Diagnosis)
+class DiagnosisAdmin(admin.ModelAdmin):
+    fields = ["name", "slug", "aliases", "summary", "distinguishing_features"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_display = ["name", "aliases", "case_count"]
+    search_fields = ["name", "aliases"]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(case_count=Count("differentials"))
+
+    @admin.display(description="cases", ordering="case_count")
+    def case_count(self, diagnosis):
+        return diagnosis.case_count
+
+    @admin.action(description="Merge selected into …", permissions=["change", "delete"])
+    def merge(self, request, queryset):
+        if queryset.count() < 2:
+            self.message_user(request, "Select two or more entries to merge.", messages.WARNING)
+            return None
+        keep = queryset.filter(pk=request.POST.get("keep")).first() if request.POST.get("post") == "yes" else None
+        if keep is None:
+            return TemplateResponse(request, "admin/cases/diagnosis/merge_confirmation.html", {
+                **self.admin_site.each_context(request),
+                "title": "Merge diagnoses",
+                "opts": self.opts,
+                "diagnoses": queryset,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            })
+        merged = list(queryset.exclude(pk=keep.pk))
+        cases = Case.objects.filter(differentials__diagnosis__in=merged).distinct()
+        for case in cases:
+            self.log_change(request, case, f"Differential {', '.join(map(str, merged))} merged into {keep}.")
+        self.log_deletions(request, merged)
+        for diagnosis in merged:
+            merge_diagnoses(keep=keep, merge=diagnosis)
+        self.log_change(request, keep, f"Merged {', '.join(map(str, merged))} into this entry.")
+        self.message_user(request, f"Merged {', '.join(map(str, merged))} into {keep}.")
+        return None
+
+
+@admin.register(PrimaryTumour)
+class PrimaryTumourAdmin(admin.ModelAdmin):
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
