@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test browser demo-data
+.PHONY: run test install install-test browser checkers demo-data
 
 run: install demo-data ## Install, create the database, load the demo cases, serve at http://127.0.0.1:8000/
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install-test browser ## Install what the tests need (Debian's chromium included) and run the whole suite
+test: install-test browser checkers ## Install what the tests need (Debian's chromium included) and run the whole suite
 	$(BIN)/python -m pytest
 
 $(BIN)/python:
@@ -37,3 +37,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+
+# The Nu HTML checker (vnu-jar from npm) runs on Java.
+checkers: node_modules/vnu-jar/build/dist/vnu.jar
+	@command -v java >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless; }
+
+node_modules/vnu-jar/build/dist/vnu.jar: package.json
+	npm install --silent
+	touch $@
