@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.casefiles import CaseFileError, import_cases
+
+
+class Command(BaseCommand):
+    help = "Validate a case file, then load all of it or nothing. Cases already here (same slug) are replaced."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--format", choices=["yaml", "json"], dest="fmt",
+                            help="Default: json for a .json file, otherwise yaml.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+
+    def handle(self, *, file, fmt, dry_run, **options):
+        fmt = fmt or ("json" if file.endswith(".json") else "yaml")
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        try:
+            report = import_cases(text=text, fmt=fmt, dry_run=dry_run)
+        except CaseFileError as exc:
+            raise CommandError(f"{file} was not imported, nothing changed:\n" + "\n".join(exc.errors)) from exc
+        for status in ("new", "updated", "unchanged"):
+            for slug in getattr(report, status):
+                self.stdout.write(f"{status}: {slug}")
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(f"{verb} {len(report.new)} new, {len(report.updated)} updated, "
+                          f"{len(report.unchanged)} unchanged case(s)." + (" Nothing was written." if dry_run else ""))
