@@ -1,0 +1,84 @@
+from django import forms
+
+from cases.text import fold
+
+from .models import QuizRun, Recall
+
+ANSWER_MAX_LENGTH = 200
+MAX_DIFFERENTIALS = 3
+MAX_RUN_LENGTH = 50
+
+
+class QuizStartForm(forms.Form):
+    count = forms.IntegerField(
+        label="How many cases", min_value=1, max_value=MAX_RUN_LENGTH, initial=10,
+        help_text="Capped by how many cases match the filters.",
+    )
+    mode = forms.ChoiceField(choices=QuizRun.Mode.choices, initial=QuizRun.Mode.PRACTICE, widget=forms.RadioSelect)
+    answer_format = forms.ChoiceField(
+        label="Answer format", choices=QuizRun.AnswerFormat.choices, initial=QuizRun.AnswerFormat.FREE_TEXT,
+        widget=forms.RadioSelect,
+    )
+
+
+class ReviewStartForm(forms.Form):
+    answer_format = forms.ChoiceField(
+        label="Answer format", choices=QuizRun.AnswerFormat.choices, initial=QuizRun.AnswerFormat.FREE_TEXT,
+        widget=forms.RadioSelect,
+    )
+
+
+def _diagnosis_input(label, *, required):
+    return forms.CharField(
+        label=label, required=required, max_length=ANSWER_MAX_LENGTH,
+        error_messages={"max_length": "Keep it under %(limit_value)d characters (this has %(show_value)d)."},
+        widget=forms.TextInput(attrs={"list": "diagnosis-names", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class FreeTextAnswerForm(forms.Form):
+    answer = _diagnosis_input("Your leading diagnosis", required=True)
+    differential_1 = _diagnosis_input("Other differential (optional)", required=False)
+    differential_2 = _diagnosis_input("Other differential (optional)", required=False)
+    differential_3 = _diagnosis_input("Other differential (optional)", required=False)
+
+    def clean_answer(self):
+        answer = self.cleaned_data["answer"]
+        if not fold(answer):
+            raise forms.ValidationError("Type a diagnosis: letters or numbers, not only punctuation.")
+        return answer
+
+    def differentials(self):
+        texts = (self.cleaned_data.get(f"differential_{i}", "") for i in range(1, MAX_DIFFERENTIALS + 1))
+        return [text for text in texts if fold(text)]
+
+
+class ChoiceAnswerForm(forms.Form):
+    """The options are posted as their position in the list shown, never as a diagnosis id."""
+
+    choice = forms.TypedChoiceField(
+        label="Your diagnosis", coerce=int, widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose one of the diagnoses.",
+            "invalid_choice": "That is not one of the options shown; choose one of them.",
+        },
+    )
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = options
+        self.fields["choice"].choices = [(i, diagnosis.name) for i, diagnosis in enumerate(options)]
+
+    def chosen(self):
+        return self.options[self.cleaned_data["choice"]]
+
+
+class ConfirmCloseForm(forms.Form):
+    meant_it = forms.TypedChoiceField(choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes")
+
+
+class RecallForm(forms.Form):
+    recall = forms.TypedChoiceField(
+        label="How well did you recall this case?", choices=Recall.choices, coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": "Choose how well you recalled it.", "invalid_choice": "Choose one of the four."},
+    )

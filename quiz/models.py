@@ -1,0 +1,228 @@
+"""Quiz runs: cases served as unknowns, one committed attempt per question, reviews on schedule."""
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, Differential
+
+
+def new_token():
+    return secrets.token_urlsafe(12)
+
+
+class QuizRunQuerySet(models.QuerySet):
+    def owned_by(self, *, user, tokens):
+        """Runs this resident may open: their own, or anonymous runs whose token is in their session."""
+        mine = Q(user__isnull=True, token__in=list(tokens))
+        if user.is_authenticated:
+            mine |= Q(user=user)
+        return self.filter(mine)
+
+    def with_progress(self):
+        """Annotates how many questions the run has and how many are answered (one joined query)."""
+        return self.annotate(
+            question_count=Count("questions", distinct=True),
+            answered_count=Count("questions__attempt", distinct=True),
+        )
+
+
+class QuizRun(models.Model):
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", "Practice: see the answer after each case"
+        EXAM = "exam", "Exam: answers revealed together at the end"
+
+    class AnswerFormat(models.TextChoices):
+        FREE_TEXT = "free_text", "Free text: type the diagnosis"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_runs",
+        help_text="Empty while the run belongs to an anonymous visitor's session.",
+    )
+    mode = models.CharField(max_length=10, choices=Mode, default=Mode.PRACTICE)
+    answer_format = models.CharField(max_length=16, choices=AnswerFormat, default=AnswerFormat.FREE_TEXT)
+    is_review = models.BooleanField(default=False, help_text="Started from the review queue.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuizRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(mode__in=["practice", "exam"]), name="quiz_run_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(answer_format__in=["free_text", "multiple_choice"]), name="quiz_run_format_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.mode_name} run {self.token}"
+
+    def get_absolute_url(self):
+        return reverse("quiz:summary", args=[self.token])
+
+    @property
+    def mode_name(self):
+        return self.get_mode_display().split(":")[0]
+
+    @property
+    def is_exam(self):
+        return self.mode == self.Mode.EXAM
+
+    @property
+    def is_multiple_choice(self):
+        return self.answer_format == self.AnswerFormat.MULTIPLE_CHOICE
+
+    def answers_visible(self):
+        """Practice shows each answer once committed; an exam shows none until the run is finished."""
+        return not self.is_exam or self.finished_at is not None
+
+
+class QuestionQuerySet(models.QuerySet):
+    def for_question(self):
+        """A question as served: its attempt (if any) and the case's presentation side only."""
+        return self.select_related("attempt").prefetch_related(
+            models.Prefetch("case", queryset=Case.objects.for_detail())
+        )
+
+    def for_reveal(self):
+        """A question with its attempt and everything the case's answer page shows."""
+        return self.select_related("attempt").prefetch_related(
+            models.Prefetch("case", queryset=Case.objects.for_answer())
+        )
+
+    def for_summary(self):
+        """Questions with attempts, cases' list-side facts and each case's final diagnosis."""
+        finals = Differential.objects.filter(is_final=True).select_related("diagnosis")
+        cases = Case.objects.for_list().prefetch_related(
+            models.Prefetch("differentials", queryset=finals, to_attr="final_rows"))
+        return self.select_related("attempt").prefetch_related(models.Prefetch("case", queryset=cases))
+
+
+class Question(models.Model):
+    run = models.ForeignKey(QuizRun, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="quiz_questions")
+    served_at = models.DateTimeField(null=True, blank=True, help_text="When the question was first shown.")
+    option_ids = models.JSONField(
+        default=list, blank=True,
+        help_text="Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical).",
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="question_position_unique"),
+            models.UniqueConstraint(fields=["run", "case"], name="question_case_once_per_run"),
+        ]
+
+    def __str__(self):
+        return f"Question {self.position} of run {self.run.token}"
+
+    def get_absolute_url(self):
+        return reverse("quiz:question", args=[self.run.token, self.position])
+
+    def get_reveal_url(self):
+        return reverse("quiz:reveal", args=[self.run.token, self.position])
+
+    def answered(self):
+        return hasattr(self, "attempt")
+
+
+class Recall(models.IntegerChoices):
+    """How well the resident recalled the case: the four ratings FSRS schedules from."""
+
+    AGAIN = 1, "Again"
+    HARD = 2, "Hard"
+    GOOD = 3, "Good"
+    EASY = 4, "Easy"
+
+
+class Attempt(models.Model):
+    class Outcome(models.TextChoices):
+        CORRECT = "correct", "Correct"
+        CLOSE = "close", "Close: awaiting your confirmation"
+        CLOSE_CONFIRMED = "close_confirmed", "Close (typo confirmed)"
+        WRONG = "wrong", "Wrong"
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="attempt")
+    answer_text = models.CharField(max_length=200, help_text="The leading diagnosis as typed or chosen.")
+    chosen_diagnosis = models.ForeignKey(
+        "cases.Diagnosis", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Multiple choice: the option chosen.",
+    )
+    close_to = models.CharField(max_length=200, blank=True, help_text="The name a near miss was close to.")
+    differentials = models.JSONField(
+        default=list, blank=True,
+        help_text='Further differentials typed: [{"text": …, "credited": name or ""}].',
+    )
+    differentials_credited = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=Outcome)
+    score = models.PositiveSmallIntegerField(default=0, help_text="1 for a correct leading diagnosis, else 0.")
+    time_taken = models.DurationField(help_text="From the question first being served to the commit.")
+    recall = models.PositiveSmallIntegerField(choices=Recall, null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["correct", "close", "close_confirmed", "wrong"]),
+                name="attempt_outcome_valid"),
+            models.CheckConstraint(condition=Q(score__in=[0, 1]), name="attempt_score_valid"),
+            models.CheckConstraint(
+                condition=Q(recall__isnull=True) | Q(recall__in=[1, 2, 3, 4]), name="attempt_recall_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.answer_text} ({self.get_outcome_display()})"
+
+    @property
+    def is_correct(self):
+        return self.score == 1
+
+    @property
+    def awaits_confirmation(self):
+        return self.outcome == self.Outcome.CLOSE
+
+    def suggested_recall(self):
+        """The rating preselected at the reveal: a miss is Again, a typo Hard, a hit Good."""
+        return {
+            self.Outcome.CORRECT: Recall.GOOD,
+            self.Outcome.CLOSE_CONFIRMED: Recall.HARD,
+        }.get(self.outcome, Recall.AGAIN)
+
+
+class ReviewCardQuerySet(models.QuerySet):
+    def due(self, *, now):
+        """Cards due by the end of ``now``'s day (in the site's time zone), most overdue first."""
+        end_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return self.filter(due__lt=end_of_day).order_by("due")
+
+
+class ReviewCard(models.Model):
+    """One resident's memory of one case, as the scheduler sees it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="review_cards")
+    state = models.JSONField(default=dict, help_text="The scheduler's own state for this card.")
+    due = models.DateTimeField(db_index=True)
+    last_reviewed_at = models.DateTimeField()
+
+    objects = ReviewCardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due"]
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="review_card_once_per_case")]
+
+    def __str__(self):
+        return f"{self.case} for {self.user} (due {self.due:%Y-%m-%d})"

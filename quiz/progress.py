@@ -1,0 +1,56 @@
+"""What a resident's attempts add up to: accuracy by facet, over time, and the cases most missed."""
+from collections import Counter, defaultdict
+
+from django.utils import timezone
+
+NOT_STATED = "Not stated"
+
+
+def _facet_values(case):
+    """A case's value(s) for each facet; a case spanning two regions counts in both."""
+    return {
+        "Region": [region.label for region in case.regions()] or [NOT_STATED],
+        "Compartment": sorted({f.get_compartment_display() for f in case.findings.all() if f.compartment})
+        or [NOT_STATED],
+        "Known primary": [case.known_primary.name if case.known_primary else "None known"],
+        "Difficulty": [case.get_difficulty_display()],
+    }
+
+
+def accuracy_by_facet(questions):
+    """[{label, rows: [{value, answered, correct}]}] for answered questions (cases prefetched for_list)."""
+    tallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for question in questions:
+        for facet, values in _facet_values(question.case).items():
+            for value in values:
+                tally = tallies[facet][value]
+                tally[0] += 1
+                tally[1] += question.attempt.score
+    return [
+        {"label": facet, "rows": [
+            {"value": value, "answered": answered, "correct": correct}
+            for value, (answered, correct) in sorted(tallies[facet].items())
+        ]}
+        for facet in ("Region", "Compartment", "Known primary", "Difficulty") if facet in tallies
+    ]
+
+
+def attempts_by_day(questions):
+    """[{day, answered, correct}], oldest first, in the site's time zone."""
+    days = defaultdict(lambda: [0, 0])
+    for question in questions:
+        tally = days[timezone.localdate(question.attempt.created_at)]
+        tally[0] += 1
+        tally[1] += question.attempt.score
+    return [{"day": day, "answered": a, "correct": c} for day, (a, c) in sorted(days.items())]
+
+
+def most_missed(questions, *, limit=5):
+    """[{case, missed, answered}] for cases missed at least once, most missed first."""
+    answered, missed, cases = Counter(), Counter(), {}
+    for question in questions:
+        cases[question.case_id] = question.case
+        answered[question.case_id] += 1
+        missed[question.case_id] += 1 - question.attempt.score
+    ranked = sorted((pk for pk in missed if missed[pk]), key=lambda pk: (-missed[pk], cases[pk].title))
+    return [{"case": cases[pk], "missed": missed[pk], "answered": answered[pk]} for pk in ranked[:limit]]

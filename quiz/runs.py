@@ -1,0 +1,169 @@
+"""Quiz workflows: starting a run, committing an answer, confirming a near miss, rating recall."""
+import random
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from cases.models import Case, Diagnosis, Differential
+
+from .grading import credit_differentials, grade_answer, grade_choice
+from .models import Attempt, Question, QuizRun, ReviewCard
+from .scheduling import schedule_review
+
+SESSION_KEY = "quiz_runs"
+SESSION_RUN_LIMIT = 50
+DISTRACTORS = 3
+
+
+def quizzable_cases():
+    """Published cases with a final diagnosis to grade against."""
+    has_final = Exists(Differential.objects.filter(case=OuterRef("pk"), is_final=True))
+    return Case.objects.published().filter(has_final)
+
+
+def choose_options(*, case_id, alternatives, vocabulary):
+    """Multiple-choice options: the case's whole differential list plus distractors, alphabetical.
+
+    The distractors are drawn with the case as seed, so the same case offers the same set in
+    every run: comparing runs cannot tell the case's own differentials from the distractors.
+    """
+    own = set(alternatives)
+    others = sorted(pk for pk in vocabulary if pk not in own)
+    chosen = own | set(random.Random(case_id).sample(others, min(DISTRACTORS, len(others))))
+    return sorted(chosen, key=lambda pk: (vocabulary[pk].casefold(), pk))
+
+
+def start_run(*, cases, count, mode, answer_format, user, is_review=False):
+    """A run of up to ``count`` of the cases, drawn at random without repeats; None when none match."""
+    case_ids = list(cases.order_by("?").values_list("pk", flat=True)[:count])
+    if not case_ids:
+        return None
+    with transaction.atomic():
+        run = QuizRun.objects.create(
+            mode=mode, answer_format=answer_format, user=user if user.is_authenticated else None,
+            is_review=is_review,
+        )
+        options = {}
+        if run.is_multiple_choice:
+            vocabulary = dict(Diagnosis.objects.values_list("pk", "name"))
+            differential_lists = {pk: [] for pk in case_ids}
+            for case_id, diagnosis_id in Differential.objects.filter(case__in=case_ids).values_list(
+                "case_id", "diagnosis_id"
+            ):
+                differential_lists[case_id].append(diagnosis_id)
+            options = {
+                pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary)
+                for pk, ids in differential_lists.items()
+            }
+        Question.objects.bulk_create(
+            Question(run=run, position=n, case_id=pk, option_ids=options.get(pk, []))
+            for n, pk in enumerate(case_ids, start=1)
+        )
+    return run
+
+
+def remember_run(*, session, run):
+    """Anonymous runs are authorised by the tokens in the visitor's session."""
+    if run.user_id is None:
+        session[SESSION_KEY] = [*session.get(SESSION_KEY, []), run.token][-SESSION_RUN_LIMIT:]
+
+
+def mark_served(*, question, now):
+    """The clock for the answer starts the first time the question is shown."""
+    if question.served_at is None:
+        Question.objects.filter(pk=question.pk, served_at__isnull=True).update(served_at=now)
+        question.served_at = now
+
+
+def record_attempt(*, question, text="", chosen=None, differentials=(), now):
+    """Commit the resident's answer, graded; (attempt, created). A second commit changes nothing.
+
+    The question row is locked first (an IMMEDIATE transaction on SQLite), so two tabs or a
+    double click queue here, and the loser finds the winner's attempt.
+    """
+    with transaction.atomic():
+        question = Question.objects.select_for_update().select_related("run").get(pk=question.pk)
+        existing = Attempt.objects.filter(question=question).first()
+        if existing is not None:
+            return existing, False
+        final = Differential.objects.select_related("diagnosis").get(case=question.case_id, is_final=True)
+        if chosen is not None:
+            grade = grade_choice(diagnosis=final.diagnosis, chosen=chosen)
+            text = chosen.name
+            credited = []
+        else:
+            vocabulary = Diagnosis.objects.exclude(pk=final.diagnosis_id).only("name", "aliases")
+            grade = grade_answer(
+                diagnosis=final.diagnosis, text=text,
+                other_names=[name for d in vocabulary for name in d.names()],
+            )
+            alternatives = [
+                d.diagnosis for d in
+                Differential.objects.filter(case=question.case_id, is_final=False).select_related("diagnosis")
+            ]
+            credited = credit_differentials(alternatives=alternatives, texts=differentials)
+        attempt, created = Attempt.objects.get_or_create(question=question, defaults={
+            "answer_text": text,
+            "chosen_diagnosis": chosen,
+            "close_to": grade.matched_name if grade.outcome == Attempt.Outcome.CLOSE else "",
+            "differentials": credited,
+            "differentials_credited": sum(1 for d in credited if d["credited"]),
+            "outcome": grade.outcome,
+            "score": grade.score,
+            "time_taken": now - (question.served_at or now),
+            "created_at": now,
+        })
+        unanswered = Question.objects.filter(run=question.run_id, attempt__isnull=True)
+        if created and not unanswered.exists():
+            QuizRun.objects.filter(pk=question.run_id, finished_at__isnull=True).update(finished_at=now)
+    return attempt, created
+
+
+def confirm_close(*, attempt, meant_it):
+    """The resident says whether a near miss was a typo of the diagnosis; asked once."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if attempt.outcome == Attempt.Outcome.CLOSE:
+            attempt.outcome = Attempt.Outcome.CLOSE_CONFIRMED if meant_it else Attempt.Outcome.WRONG
+            attempt.score = 1 if meant_it else 0
+            attempt.save(update_fields=["outcome", "score"])
+    return attempt
+
+
+def rate_recall(*, attempt, rating, user, now):
+    """Record how well the case was recalled and, for a signed-in resident, schedule its review.
+
+    The first rating stands; a replayed one changes nothing.
+    """
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("question").get(pk=attempt.pk)
+        if attempt.recall is not None:
+            return attempt
+        attempt.recall, attempt.rated_at = rating, now
+        attempt.save(update_fields=["recall", "rated_at"])
+        if user.is_authenticated:
+            _review(user=user, case_id=attempt.question.case_id, rating=rating, now=now)
+    return attempt
+
+
+def _review(*, user, case_id, rating, now):
+    card = ReviewCard.objects.select_for_update().filter(user=user, case_id=case_id).first()
+    if card is not None and card.last_reviewed_at > now:
+        return  # an older anonymous rating replayed after a newer one: the newer stands
+    state, due = schedule_review(card_state=card.state if card else {}, rating=rating, now=now)
+    ReviewCard.objects.update_or_create(
+        user=user, case_id=case_id, defaults={"state": state, "due": due, "last_reviewed_at": now},
+    )
+
+
+def claim_anonymous_runs(*, user, tokens):
+    """Give a resident who signs in the runs they took anonymously, and schedule what they rated."""
+    with transaction.atomic():
+        runs = QuizRun.objects.filter(user__isnull=True, token__in=list(tokens))
+        rated = list(
+            Attempt.objects.filter(question__run__in=runs, recall__isnull=False)
+            .select_related("question").order_by("rated_at")
+        )
+        runs.update(user=user)
+        for attempt in rated:
+            _review(user=user, case_id=attempt.question.case_id, rating=attempt.recall, now=attempt.rated_at)

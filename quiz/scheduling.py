@@ -1,0 +1,21 @@
+"""When a resident should see a case again: the one place the spaced-repetition algorithm lives.
+
+FSRS (the pinned ``fsrs`` package) with no same-day learning steps: a case is a whole
+exercise, so even a miss comes back tomorrow rather than in ten minutes. Fuzzing is off so
+that two residents with the same history get the same schedule.
+"""
+from datetime import timezone
+
+from fsrs import Card, Rating, Scheduler
+
+_scheduler = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+
+def schedule_review(*, card_state, rating, now):
+    """The card's next state and due time after a review rated 1 (Again) to 4 (Easy) at ``now``.
+
+    ``card_state`` is what a previous call returned, or an empty dict for a case never reviewed.
+    """
+    card = Card.from_dict(card_state) if card_state else Card(card_id=0, due=now)
+    card, _log = _scheduler.review_card(card, Rating(rating), review_datetime=now.astimezone(timezone.utc))
+    return card.to_dict(), card.due

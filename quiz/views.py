@@ -1,0 +1,236 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cases.filters import CaseFilter
+from cases.models import Diagnosis
+
+from .forms import (
+    MAX_RUN_LENGTH,
+    ChoiceAnswerForm,
+    ConfirmCloseForm,
+    FreeTextAnswerForm,
+    QuizStartForm,
+    RecallForm,
+    ReviewStartForm,
+)
+from .models import Question, QuizRun, ReviewCard
+from .progress import accuracy_by_facet, attempts_by_day, most_missed
+from .runs import (
+    SESSION_KEY,
+    confirm_close,
+    mark_served,
+    quizzable_cases,
+    rate_recall,
+    record_attempt,
+    remember_run,
+    start_run,
+)
+
+
+def _run_or_404(request, token):
+    """The run, if this visitor owns it: another resident's run is simply not found."""
+    runs = QuizRun.objects.owned_by(user=request.user, tokens=request.session.get(SESSION_KEY, []))
+    return get_object_or_404(runs.with_progress(), token=token)
+
+
+def _question_or_404(queryset, run, n):
+    question = get_object_or_404(queryset, run=run, position=n)
+    question.run = run  # saves a query each time the question builds its URLs
+    return question
+
+
+def _next_url(run):
+    """The first unanswered question, or the results once every question is answered."""
+    question = run.questions.filter(attempt__isnull=True).only("position").first()
+    return question.get_absolute_url() if question else run.get_absolute_url()
+
+
+def _start(request, *, cases, count, mode, answer_format, is_review=False):
+    run = start_run(cases=cases, count=count, mode=mode, answer_format=answer_format, user=request.user,
+                    is_review=is_review)
+    if run is not None:
+        remember_run(session=request.session, run=run)
+    return run
+
+
+@require_http_methods(["GET", "POST"])
+def quiz_start(request):
+    """Choose cases with the case list's filters, how many, the mode and the answer format."""
+    filterset = CaseFilter(request.POST if request.method == "POST" else request.GET, queryset=quizzable_cases())
+    form = QuizStartForm(request.POST if request.method == "POST" else None)
+    matching = filterset.qs.count()
+    if form.is_valid() and filterset.is_valid() and matching:
+        run = _start(request, cases=filterset.qs, **form.cleaned_data)
+        if run is not None:
+            return redirect(_next_url(run))
+    return render(request, "quiz/start.html", {
+        "form": form,
+        "filter_fields": [field for field in filterset.form if field.name != "sort"],
+        "filter_errors": filterset.errors if filterset.is_bound else {},
+        "matching": matching,
+    })
+
+
+def _options(question):
+    chosen = Diagnosis.objects.only("name").in_bulk(question.option_ids)
+    return [chosen[pk] for pk in question.option_ids if pk in chosen]
+
+
+@require_http_methods(["GET", "POST"])
+def question(request, token, n):
+    """The case as an unknown: presentation side only, until the resident commits an answer."""
+    run = _run_or_404(request, token)
+    question = _question_or_404(Question.objects.for_question(), run, n)
+    if question.answered():
+        if run.answers_visible():
+            messages.info(request, f"You have answered question {n}; your first answer stands.")
+            return redirect(question.get_reveal_url())
+        messages.info(request, f"You have answered question {n}; answers are revealed when the run is finished.")
+        return redirect(_next_url(run))
+
+    options = _options(question) if run.is_multiple_choice else None
+    data = request.POST if request.method == "POST" else None
+    form = ChoiceAnswerForm(data, options=options) if options is not None else FreeTextAnswerForm(data)
+    if form.is_bound and form.is_valid():
+        if options is not None:
+            answer = {"chosen": form.chosen()}
+        else:
+            answer = {"text": form.cleaned_data["answer"], "differentials": form.differentials()}
+        attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
+        if not created:
+            messages.info(request, f"Question {n} was already answered; your first answer stands.")
+        run.refresh_from_db(fields=["finished_at"])
+        return redirect(question.get_reveal_url() if run.answers_visible() else _next_url(run))
+    if not form.is_bound:
+        mark_served(question=question, now=timezone.now())
+    return render(request, "quiz/question.html", {
+        "run": run,
+        "question": question,
+        "case": question.case,
+        "form": form,
+        "diagnosis_names": [] if options is not None else Diagnosis.objects.values_list("name", flat=True),
+    })
+
+
+def _answered_question_or_redirect(request, run, n, queryset):
+    """(question, None) when its answer may be shown, else (None, the response to send instead)."""
+    question = _question_or_404(queryset, run, n)
+    if not question.answered():
+        messages.info(request, f"Answer question {n} first.")
+        return None, redirect(question.get_absolute_url())
+    if not run.answers_visible():
+        return None, render(request, "quiz/locked.html", {"run": run, "next_url": _next_url(run)}, status=403)
+    return question, None
+
+
+@require_safe
+def reveal(request, token, n):
+    """The resident's answer beside the final diagnosis, then the case's whole answer page."""
+    run = _run_or_404(request, token)
+    question, refusal = _answered_question_or_redirect(request, run, n, Question.objects.for_reveal())
+    if refusal:
+        return refusal
+    attempt = question.attempt
+    if run.is_exam:
+        next_url = reverse("quiz:reveal", args=[run.token, n + 1]) if n < run.question_count else None
+    else:
+        next_url = _next_url(run)
+    return render(request, "quiz/reveal.html", {
+        "run": run,
+        "question": question,
+        "attempt": attempt,
+        "case": question.case,
+        "final": question.case.final_differential(),
+        "recall_form": RecallForm(initial={"recall": attempt.suggested_recall()}),
+        "next_url": next_url,
+    })
+
+
+@require_POST
+def confirm(request, token, n):
+    """'I meant this' (or not) for an answer graded close."""
+    run = _run_or_404(request, token)
+    question, refusal = _answered_question_or_redirect(request, run, n, Question.objects.select_related("attempt"))
+    if refusal:
+        return refusal
+    form = ConfirmCloseForm(request.POST)
+    if form.is_valid():
+        confirm_close(attempt=question.attempt, meant_it=form.cleaned_data["meant_it"])
+    return redirect(question.get_reveal_url())
+
+
+@require_POST
+def rate(request, token, n):
+    """Record recall (Again / Hard / Good / Easy), which schedules the case's next review."""
+    run = _run_or_404(request, token)
+    question, refusal = _answered_question_or_redirect(request, run, n, Question.objects.select_related("attempt"))
+    if refusal:
+        return refusal
+    form = RecallForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Again, Hard, Good or Easy.")
+        return redirect(question.get_reveal_url())
+    rate_recall(attempt=question.attempt, rating=form.cleaned_data["recall"], user=request.user, now=timezone.now())
+    if run.is_exam:
+        return redirect(run.get_absolute_url())
+    return redirect(_next_url(run))
+
+
+@require_safe
+def summary(request, token):
+    """The score, time per case and a breakdown by facet; in an exam, the delayed reveal of every answer."""
+    run = _run_or_404(request, token)
+    if run.finished_at is None:
+        return render(request, "quiz/in_progress.html", {"run": run, "next_url": _next_url(run)})
+    questions = list(run.questions.for_summary())
+    return render(request, "quiz/summary.html", {
+        "run": run,
+        "questions": questions,
+        "score": sum(q.attempt.score for q in questions),
+        "total": len(questions),
+        "differentials_credited": sum(q.attempt.differentials_credited for q in questions),
+        "awaiting_confirmation": sum(q.attempt.awaits_confirmation for q in questions),
+        "breakdown": accuracy_by_facet(questions),
+    })
+
+
+@require_safe
+def progress(request):
+    """A resident's record: attempts over time, accuracy by facet, the most missed cases, what is due."""
+    if not request.user.is_authenticated:
+        return render(request, "quiz/progress_anonymous.html")
+    # Every answered question is read once and tallied in Python: a resident's history is
+    # hundreds of rows, and the query count stays the same however long it grows.
+    questions = list(
+        Question.objects.filter(run__user=request.user, attempt__isnull=False)
+        .for_summary().order_by("attempt__created_at")
+    )
+    return render(request, "quiz/progress.html", {
+        "answered": len(questions),
+        "correct": sum(q.attempt.score for q in questions),
+        "by_day": attempts_by_day(questions),
+        "breakdown": accuracy_by_facet(questions),
+        "most_missed": most_missed(questions),
+        "due": ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).select_related("case"),
+        "review_form": ReviewStartForm(),
+    })
+
+
+@login_required
+@require_POST
+def review_start(request):
+    """A practice run of the cases due for review today."""
+    form = ReviewStartForm(request.POST)
+    due = ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).values("case")
+    run = form.is_valid() and _start(
+        request, cases=quizzable_cases().filter(pk__in=due), count=MAX_RUN_LENGTH, mode=QuizRun.Mode.PRACTICE,
+        answer_format=form.cleaned_data["answer_format"], is_review=True,
+    )
+    if not run:
+        messages.info(request, "No case is due for review today.")
+        return redirect("quiz:progress")
+    return redirect(_next_url(run))
