@@ -362,6 +362,9 @@ class Case(DerivedFieldsMixin, models.Model):
     def levels_label(self):
         return ", ".join(span.label() for span in self.level_spans.all())
 
+    def stated_levels_label(self):
+        return ", ".join(span.label() for span in self.level_spans.all() if span.first_level is not None)
+
     def involved_levels(self):
         """Levels marked on the spine diagram (exact spans only)."""
         marked = set()

@@ -47,7 +47,7 @@ def test_list_shows_a_card_per_published_case_with_presentation_facts(client, th
     assert "A draft nobody may see" not in html
     assert "35 y, female" in html
     assert "Thoracic, Lumbar" in html and "(T12–L1)" in html
-    assert "Cervical, level not stated" in html
+    assert "(level not stated)" in html
     assert '<svg class="spine spine--small"' in html
     assert "Foundation" in html
 
