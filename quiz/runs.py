@@ -142,11 +142,12 @@ def rate_recall(*, attempt, rating, user, now):
         attempt.recall, attempt.rated_at = rating, now
         attempt.save(update_fields=["recall", "rated_at"])
         if user.is_authenticated:
-            _review(user=user, case_id=attempt.question.case_id, rating=rating, now=now)
+            review_case(user=user, case_id=attempt.question.case_id, rating=rating, now=now)
     return attempt
 
 
-def _review(*, user, case_id, rating, now):
+def review_case(*, user, case_id, rating, now):
+    """Schedule the resident's next review of the case from a recall rating given at ``now``."""
     card = ReviewCard.objects.select_for_update().filter(user=user, case_id=case_id).first()
     if card is not None and card.last_reviewed_at > now:
         return  # an older anonymous rating replayed after a newer one: the newer stands
@@ -166,4 +167,4 @@ def claim_anonymous_runs(*, user, tokens):
         )
         runs.update(user=user)
         for attempt in rated:
-            _review(user=user, case_id=attempt.question.case_id, rating=attempt.recall, now=attempt.rated_at)
+            review_case(user=user, case_id=attempt.question.case_id, rating=attempt.recall, now=attempt.rated_at)

@@ -45,7 +45,7 @@ def _question_or_404(queryset, run, n):
 
 def _next_url(run):
     """The first unanswered question, or the results once every question is answered."""
-    question = run.questions.filter(attempt__isnull=True).only("position").first()
+    question = run.questions.filter(attempt__isnull=True).only("run", "position").first()
     return question.get_absolute_url() if question else run.get_absolute_url()
 
 
@@ -103,8 +103,8 @@ def question(request, token, n):
         attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
         if not created:
             messages.info(request, f"Question {n} was already answered; your first answer stands.")
-        run.refresh_from_db(fields=["finished_at"])
-        return redirect(question.get_reveal_url() if run.answers_visible() else _next_url(run))
+        # Practice reveals each answer; an exam moves on, to the results after the last one.
+        return redirect(_next_url(run) if run.is_exam else question.get_reveal_url())
     if not form.is_bound:
         mark_served(question=question, now=timezone.now())
     return render(request, "quiz/question.html", {
