@@ -21,6 +21,22 @@ class QuizStartForm(forms.Form):
     )
 
 
+FILTER_LABELS = {"q": "Search presentations", "primary": "Known primary"}
+
+
+def filter_fields(filterset):
+    """The case list's filters as the start form shows them: labelled, 'Any' for no choice, no sorting."""
+    names = [name for name in filterset.form.fields if name != "sort"]
+    for name in names:
+        field = filterset.form.fields[name]
+        field.label = FILTER_LABELS.get(name, name.capitalize())
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = "Any"
+            if not isinstance(field, forms.ModelChoiceField):  # django-filter's choices carry the label
+                field.choices = [choice for choice in field.choices if choice[0] != ""]
+    return [filterset.form[name] for name in names]
+
+
 class ReviewStartForm(forms.Form):
     answer_format = forms.ChoiceField(
         label="Answer format", choices=QuizRun.AnswerFormat.choices, initial=QuizRun.AnswerFormat.FREE_TEXT,

@@ -16,6 +16,7 @@ from .forms import (
     QuizStartForm,
     RecallForm,
     ReviewStartForm,
+    filter_fields,
 )
 from .models import Question, QuizRun, ReviewCard
 from .progress import accuracy_by_facet, attempts_by_day, most_missed
@@ -61,6 +62,7 @@ def _start(request, *, cases, count, mode, answer_format, is_review=False):
 def quiz_start(request):
     """Choose cases with the case list's filters, how many, the mode and the answer format."""
     filterset = CaseFilter(request.POST if request.method == "POST" else request.GET, queryset=quizzable_cases())
+    fields = filter_fields(filterset)  # before validation, which fixes the fields' labels
     form = QuizStartForm(request.POST if request.method == "POST" else None)
     matching = filterset.qs.count()
     if form.is_valid() and filterset.is_valid() and matching:
@@ -69,7 +71,7 @@ def quiz_start(request):
             return redirect(_next_url(run))
     return render(request, "quiz/start.html", {
         "form": form,
-        "filter_fields": [field for field in filterset.form if field.name != "sort"],
+        "filter_fields": fields,
         "filter_errors": filterset.errors if filterset.is_bound else {},
         "matching": matching,
     })

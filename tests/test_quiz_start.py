@@ -18,6 +18,8 @@ def test_the_start_page_offers_filters_count_mode_and_format(client):
                      'value="free_text"', 'value="multiple_choice"', "1 published case matches these filters."]:
         assert expected in page
     assert 'name="sort"' not in page
+    assert '<label for="id_region">Region:</label>' in page and '<option value="" selected>Any</option>' in page
+    assert "invalid name" not in page
 
 
 def test_the_case_list_link_carries_its_filters_to_the_start_page(client):
