@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from cases.models import Case, Diagnosis, Differential
 
-from .grading import credit_differentials, grade_answer, grade_choice
+from .grading import Grade, credit_differentials, grade_answer, grade_choice
 from .models import Attempt, Question, QuizRun, ReviewCard
 from .scheduling import schedule_review
 
@@ -75,6 +75,22 @@ def mark_served(*, question, now):
         question.served_at = now
 
 
+def _grade(*, case_id, text, chosen, differentials):
+    """The grade of an answer to the case, and its typed differentials with their credit."""
+    final = Differential.objects.select_related("diagnosis").filter(case=case_id, is_final=True).first()
+    if final is None:  # the final diagnosis was withdrawn mid-run: nothing to match
+        return Grade(Attempt.Outcome.WRONG), []
+    if chosen is not None:
+        return grade_choice(diagnosis=final.diagnosis, chosen=chosen), []
+    vocabulary = Diagnosis.objects.exclude(pk=final.diagnosis_id).only("name", "aliases")
+    other_names = [name for diagnosis in vocabulary for name in diagnosis.names()]
+    alternatives = [
+        d.diagnosis for d in Differential.objects.filter(case=case_id, is_final=False).select_related("diagnosis")
+    ]
+    return (grade_answer(diagnosis=final.diagnosis, text=text, other_names=other_names),
+            credit_differentials(alternatives=alternatives, texts=differentials))
+
+
 def record_attempt(*, question, text="", chosen=None, differentials=(), now):
     """Commit the resident's answer, graded; (attempt, created). A second commit changes nothing.
 
@@ -82,28 +98,13 @@ def record_attempt(*, question, text="", chosen=None, differentials=(), now):
     double click queue here, and the loser finds the winner's attempt.
     """
     with transaction.atomic():
-        question = Question.objects.select_for_update().select_related("run").get(pk=question.pk)
+        question = Question.objects.select_for_update().get(pk=question.pk)
         existing = Attempt.objects.filter(question=question).first()
         if existing is not None:
             return existing, False
-        final = Differential.objects.select_related("diagnosis").get(case=question.case_id, is_final=True)
-        if chosen is not None:
-            grade = grade_choice(diagnosis=final.diagnosis, chosen=chosen)
-            text = chosen.name
-            credited = []
-        else:
-            vocabulary = Diagnosis.objects.exclude(pk=final.diagnosis_id).only("name", "aliases")
-            grade = grade_answer(
-                diagnosis=final.diagnosis, text=text,
-                other_names=[name for d in vocabulary for name in d.names()],
-            )
-            alternatives = [
-                d.diagnosis for d in
-                Differential.objects.filter(case=question.case_id, is_final=False).select_related("diagnosis")
-            ]
-            credited = credit_differentials(alternatives=alternatives, texts=differentials)
+        grade, credited = _grade(case_id=question.case_id, text=text, chosen=chosen, differentials=differentials)
         attempt, created = Attempt.objects.get_or_create(question=question, defaults={
-            "answer_text": text,
+            "answer_text": chosen.name if chosen else text,
             "chosen_diagnosis": chosen,
             "close_to": grade.matched_name if grade.outcome == Attempt.Outcome.CLOSE else "",
             "differentials": credited,

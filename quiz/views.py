@@ -50,6 +50,11 @@ def _next_url(run):
     return question.get_absolute_url() if question else run.get_absolute_url()
 
 
+def _next_answer_url(run, n):
+    """An exam's delayed reveal goes through the answers in order; None after the last."""
+    return reverse("quiz:reveal", args=[run.token, n + 1]) if n < run.question_count else None
+
+
 def _start(request, *, cases, count, mode, answer_format, is_review=False):
     run = start_run(cases=cases, count=count, mode=mode, answer_format=answer_format, user=request.user,
                     is_review=is_review)
@@ -97,7 +102,7 @@ def question(request, token, n):
     options = _options(question) if run.is_multiple_choice else None
     data = request.POST if request.method == "POST" else None
     form = ChoiceAnswerForm(data, options=options) if options is not None else FreeTextAnswerForm(data)
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         if options is not None:
             answer = {"chosen": form.chosen()}
         else:
@@ -137,10 +142,6 @@ def reveal(request, token, n):
     if refusal:
         return refusal
     attempt = question.attempt
-    if run.is_exam:
-        next_url = reverse("quiz:reveal", args=[run.token, n + 1]) if n < run.question_count else None
-    else:
-        next_url = _next_url(run)
     return render(request, "quiz/reveal.html", {
         "run": run,
         "question": question,
@@ -148,7 +149,7 @@ def reveal(request, token, n):
         "case": question.case,
         "final": question.case.final_differential(),
         "recall_form": RecallForm(initial={"recall": attempt.suggested_recall()}),
-        "next_url": next_url,
+        "next_url": _next_answer_url(run, n) if run.is_exam else _next_url(run),
     })
 
 
@@ -178,7 +179,7 @@ def rate(request, token, n):
         return redirect(question.get_reveal_url())
     rate_recall(attempt=question.attempt, rating=form.cleaned_data["recall"], user=request.user, now=timezone.now())
     if run.is_exam:
-        return redirect(run.get_absolute_url())
+        return redirect(_next_answer_url(run, n) or run.get_absolute_url())
     return redirect(_next_url(run))
 
 

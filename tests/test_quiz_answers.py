@@ -133,3 +133,14 @@ def test_four_tabs_committing_at_once_leave_one_attempt(tmp_path):
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome == {"statuses": [302, 302, 302, 302], "attempts": 1}
+
+
+@pytest.mark.django_db
+def test_a_final_diagnosis_withdrawn_mid_run_is_no_error(client):
+    case = make_case()
+    run = start_quiz(client, count=1)
+    case.differentials.filter(is_final=True).update(is_final=False)
+    response = client.post(question_url(run, 1), {"answer": "IDEM metastasis"}, follow=True)
+    assert response.status_code == 200
+    assert "This case has no final diagnosis yet." in response.content.decode()
+    assert Attempt.objects.get().outcome == "wrong"

@@ -129,6 +129,9 @@ def test_exam_reveals_are_refused_until_every_question_is_answered(client):
     assert revealed.status_code == 200
     assert "Intradural extramedullary metastasis" in revealed.content.decode()
     assert f'href="{reveal_url(run, 2)}">Next answer' in revealed.content.decode()
+    assert client.post(question_url(run, 1) + "rate/", {"recall": "3"})["Location"] == reveal_url(run, 2)
+    assert client.post(question_url(run, 2) + "rate/", {"recall": "1"})["Location"] == f"/quiz/{run.token}/"
+    assert list(Attempt.objects.order_by("question__position").values_list("recall", flat=True)) == [3, 1]
 
 
 @pytest.mark.parametrize("size", [2, 10])
