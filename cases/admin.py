@@ -106,10 +106,9 @@ class CaseAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "published_at", "published_by"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [LevelSpanInline, ImagingFindingInline, DifferentialInline, ReferenceInline]
-    list_display = ["title", "status", "final_diagnosis", "levels", "difficulty", "source_language",
-                    "published_at", "published_by"]
+    list_display = ["title", "status", "final_diagnosis", "levels", "known_primary", "published_at"]
     list_filter = ["status", RegionFilter, CompartmentFilter, ModalityFilter, "difficulty", "source_language"]
-    list_select_related = ["published_by"]
+    list_select_related = ["known_primary"]
     search_fields = ["title", "slug", "presentation", "differentials__diagnosis__name"]
     actions = ["publish", "unpublish"]
 

@@ -250,12 +250,18 @@ def test_an_editor_previews_a_draft_through_view_on_site_and_the_answer_link(edi
 
 
 @pytest.mark.parametrize("who", ["anonymous", "resident"])
-def test_a_draft_is_not_found_for_anyone_but_staff(client, resident, who):
+def test_the_preview_of_a_draft_is_not_found_for_anyone_but_staff(editor_client, resident, who):
     case = make_case(status=Case.Status.DRAFT)
+    change_page = editor_client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    view_on_site = reverse("admin:view_on_site", args=[change_page.context["content_type_id"], case.pk])
+    preview_url = editor_client.get(view_on_site)["Location"]
+    visitor = Client()
     if who == "resident":
-        client.force_login(resident)
-    assert client.get(case.get_absolute_url()).status_code == 404
-    assert client.get(case.get_answer_url()).status_code == 404
+        visitor.force_login(resident)
+
+    assert visitor.get(preview_url).status_code == 404
+    assert visitor.get(case.get_answer_url()).status_code == 404
+    assert visitor.get(view_on_site)["Location"].startswith("/admin/login/")  # not to the case
 
 
 def test_merging_two_diagnoses_keeps_every_case_that_cited_either(editor_client):
@@ -343,12 +349,20 @@ def test_the_case_list_filters_by_region_compartment_modality_and_status(editor_
     assert {str(case) for case in response.context["cl"].result_list} == expected
 
 
+def test_the_case_list_can_count_cases_per_filter_choice(editor_client):
+    make_case(title="Thoracic MRI case", levels=[(Level.T4, Level.T5)], findings=[{"compartment": "disc_endplates"}])
+    response = editor_client.get(f"{CHANGELIST_URL}?_facets=True")
+    assert response.status_code == 200
+    for choice in ("Thoracic (1)", "Lumbar (0)", "Disc and endplates (1)", "MRI (1)", "CT (0)"):
+        assert choice in response.text
+
+
 @pytest.mark.parametrize("n_cases", [1, 20])
 def test_the_case_list_costs_the_same_queries_for_1_or_20_cases(editor_client, django_assert_num_queries, n_cases):
     for _ in range(n_cases):
         make_case()
     # session, user, the user's and the group's permissions, 2 counts (page and total),
-    # cases joined with published_by, level spans, differentials joined with diagnoses
+    # cases joined with known primaries, level spans, differentials joined with diagnoses
     with django_assert_num_queries(9):
         response = editor_client.get(CHANGELIST_URL)
     assert response.status_code == 200
