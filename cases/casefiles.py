@@ -113,7 +113,6 @@ class ImportReport:
     new: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
-    dry_run: bool = False
 
 
 @dataclass(eq=False)
@@ -179,9 +178,11 @@ def _check_rows(entries):
         for name, value in list(entry.fields.items()):
             if name not in allowed[entry.model]:
                 # Reported, then left out so that the rest of the entry is still checked.
-                reason = "derived from the markdown when the case is saved; remove it" if is_derived(name) else "unknown field"
-                errors.append(f"{entry.where}: {name}: {reason}")
                 del entry.fields[name]
+                if is_derived(name):
+                    errors.append(f"{entry.where}: {name}: derived from the markdown when the case is saved; remove it")
+                else:
+                    errors.append(f"{entry.where}: {name}: unknown field")
             elif entry.model._meta.get_field(name).is_relation:
                 if value is not None and not (isinstance(value, list) and len(value) == 1):
                     refuse(entry, f"{name}: give the slug in brackets, e.g. [some-slug]")
@@ -297,19 +298,22 @@ def _load(entries, *, bad=frozenset(), skip_cases=frozenset()):
 
 
 def import_cases(*, text, fmt="yaml", dry_run=False):
-    """Validate a whole case file, then load it in one transaction; raise CaseFileError, changing nothing, if invalid."""
+    """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError, changing nothing."""
     entries = _parse(text, fmt)
     errors, bad = _check_rows(entries)
     slugs = sorted({entry.case_slug for entry in entries if entry.model is Case and entry not in bad}, key=str)
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport()
     with transaction.atomic():
         before = {slug: _snapshot(slug) for slug in slugs}
         errors += _load(entries, bad=bad)
         if not errors:
             for slug in slugs:
-                after = _snapshot(slug)
-                group = report.new if before[slug] is None else report.unchanged if before[slug] == after else report.updated
-                group.append(slug)
+                if before[slug] is None:
+                    report.new.append(slug)
+                elif before[slug] == _snapshot(slug):
+                    report.unchanged.append(slug)
+                else:
+                    report.updated.append(slug)
         transaction.set_rollback(True)  # this pass only validates
     if errors:
         raise CaseFileError(errors)

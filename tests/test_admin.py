@@ -90,7 +90,8 @@ def test_editor_writes_a_case_with_its_findings_differentials_and_references_on_
     assert case.status == Case.Status.DRAFT
     assert case.levels_label() == "T8–T9"
     assert [(f.order, f.modality) for f in case.findings.all()] == [(1, "mri"), (2, "ct")]  # blank order goes last
-    assert case.findings.get(order=1).description_html == "<p>Diffuse low T1 signal replacing the <em>marrow</em> of T8.</p>"
+    assert case.findings.get(order=1).description_html == (
+        "<p>Diffuse low T1 signal replacing the <em>marrow</em> of T8.</p>")
     assert str(case.final_differential().diagnosis) == "Vertebral metastasis"
     assert case.references.get().pmid == "33522744"
     assert LogEntry.objects.get(object_id=case.pk).user == editor
