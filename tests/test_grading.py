@@ -31,19 +31,21 @@ def test_names_and_aliases_are_correct_in_any_spelling(text):
     assert grade.score == 1
 
 
-@pytest.mark.parametrize("text", ["Spondylodiscite infectieuse", "spondylodiscité infectieuse", "SPONDYLODISCITE-INFECTIEUSE"])
+@pytest.mark.parametrize("text", [
+    "Spondylodiscite infectieuse", "spondylodiscité infectieuse", "SPONDYLODISCITE-INFECTIEUSE",
+])
 def test_accents_are_ignored(text):
     assert grade_answer(diagnosis=SPONDYLODISCITIS, text=text).outcome == CORRECT
 
 
-@pytest.mark.parametrize("text, nearest", [
-    ("Intradural extramedulary metastasis", "Intradural extramedullary metastasis"),   # letter dropped
-    ("intradrual extramedullary metastasis", "Intradural extramedullary metastasis"),  # letters swapped
-    ("IDEM metastisis", "IDEM metastasis"),                                            # alias misspelt
-    ("infectious spondilodiscitis", "Infectious spondylodiscitis"),
+@pytest.mark.parametrize("diagnosis, text, nearest", [
+    (IDEM, "Intradural extramedulary metastasis", "Intradural extramedullary metastasis"),   # letter dropped
+    (IDEM, "intradrual extramedullary metastasis", "Intradural extramedullary metastasis"),  # letters swapped
+    (IDEM, "IDEM metastisis", "IDEM metastasis"),                                            # alias misspelt
+    (SPONDYLODISCITIS, "infectious spondilodiscitis", "Infectious spondylodiscitis"),
 ])
-def test_a_typo_is_close_and_names_what_it_was_close_to(text, nearest):
-    grade = grade_answer(diagnosis=IDEM if "spond" not in text else SPONDYLODISCITIS, text=text)
+def test_a_typo_is_close_and_names_what_it_was_close_to(diagnosis, text, nearest):
+    grade = grade_answer(diagnosis=diagnosis, text=text)
     assert grade.outcome == CLOSE
     assert grade.matched_name == nearest
     assert grade.score == 0  # until the resident confirms

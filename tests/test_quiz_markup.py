@@ -22,7 +22,8 @@ def quiz_pages(client):
     pages += [("question", client.get(question_url(run, 1))),
               ("question-error", client.post(question_url(run, 1), {"answer": "x" * 201}))]
     client.post(question_url(run, 1), {"answer": "intradural extramedulary metastasis", "differential_1": "Meningioma"})
-    pages += [("locked", client.get(question_url(run, 1) + "reveal/")), ("in-progress", client.get(f"/quiz/{run.token}/"))]
+    pages += [("locked", client.get(question_url(run, 1) + "reveal/")),
+              ("in-progress", client.get(f"/quiz/{run.token}/"))]
     client.post(question_url(run, 2), {"answer": "Meningioma"})
     pages += [("reveal-close", client.get(question_url(run, 1) + "reveal/")),
               ("reveal-rate", client.get(question_url(run, 2) + "reveal/")),

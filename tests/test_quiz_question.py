@@ -3,7 +3,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from cases.anatomy import Level
 from cases.models import Case, Diagnosis
@@ -34,7 +33,7 @@ def three_cases():
     ]
 
 
-def answer_for(run, response):
+def answer_for(run):
     if run.is_multiple_choice:
         return {"choice": "0"}
     return {"answer": "Not an entity anyone knows", "differential_1": "Another guess"}
@@ -63,7 +62,7 @@ def take_quiz_checking_spoilers(client, cases, *, mode, answer_format):
         if run.is_multiple_choice:
             check_options(page, question.case)
 
-        commit = client.post(url, answer_for(run, page))
+        commit = client.post(url, answer_for(run))
         assert commit.status_code == 302
         assert leaked(commit, unrevealed) == []
         reveal = client.get(url + "reveal/")
@@ -114,7 +113,8 @@ def test_free_text_offers_the_whole_vocabulary_not_this_cases_list(client):
     run = start_quiz(client, count=1)
     page = client.get(question_url(run, 1)).content.decode()
     datalist = re.search(r"<datalist id=\"diagnosis-names\">(.*?)</datalist>", page, re.S).group(1)
-    assert re.findall(r"<option value=\"([^\"]*)\">", datalist) == list(Diagnosis.objects.values_list("name", flat=True))
+    vocabulary = list(Diagnosis.objects.values_list("name", flat=True))
+    assert re.findall(r"<option value=\"([^\"]*)\">", datalist) == vocabulary
 
 
 def test_multiple_choice_options_are_the_same_on_reload_and_in_every_run(client):

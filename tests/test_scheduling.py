@@ -29,7 +29,8 @@ def test_a_miss_comes_back_sooner_than_a_hit():
 
 
 def test_intervals_grow_with_each_good_review_and_shrink_after_a_lapse():
-    assert due_after(Recall.GOOD) < due_after(Recall.GOOD, Recall.GOOD) < due_after(Recall.GOOD, Recall.GOOD, Recall.GOOD)
+    good = Recall.GOOD
+    assert due_after(good) < due_after(good, good) < due_after(good, good, good)
     assert due_after(Recall.GOOD, Recall.GOOD, Recall.AGAIN) < due_after(Recall.GOOD, Recall.GOOD)
 
 
