@@ -36,6 +36,7 @@ def test_filter_open_and_reveal_in_place_with_the_keyboard(live_server, page, ca
     assert page.evaluate("document.activeElement.id") == "answer-heading"
     assert page.url.endswith(cases.get_answer_url())
     assert "Radiation myelitis" in page.locator(".differentials").inner_text()
+    assert page.console_errors == []  # no missing asset, no CSP refusal, no script error
 
 
 def test_reveal_by_clicking_works_without_javascript(live_server, browser, cases):
