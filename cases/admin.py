@@ -1,4 +1,5 @@
 """The admin is the authoring tool: faculty write, review and publish cases here."""
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
@@ -75,13 +76,18 @@ class DifferentialInline(OrderedInline, admin.TabularInline):
     formset = DifferentialFormSet
     fields = ["order", "diagnosis", "is_final", "favours", "against"]
     extra = 2
+    # Two full-size textareas per row would push the table far past the page's width.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})}}
     verbose_name_plural = "Differential diagnoses (answer)"
 
 
 class ReferenceInline(OrderedInline, admin.TabularInline):
     model = Reference
     fields = ["order", "is_source", "citation", "doi", "pmid", "url"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})},
+    }
     verbose_name_plural = "References (answer)"
 
 
