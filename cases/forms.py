@@ -65,6 +65,24 @@ class DifferentialFormSet(OrderedInlineFormSet):
 
     parked_values = {"is_final": False}
 
+    def save_existing_objects(self, commit=True):
+        # A row whose diagnosis changed is written as a new row after its old one is deleted, so
+        # that swapping two rows' diagnoses never collides with the one-row-per-diagnosis rule.
+        moved = [form for form in self.initial_forms
+                 if "diagnosis" in form.changed_data and not self._should_delete_form(form)]
+        if commit and moved:
+            self.model._default_manager.filter(pk__in=[form.instance.pk for form in moved]).delete()
+            for form in moved:
+                form.instance.pk = None  # the base class skips rows without a pk
+        saved = super().save_existing_objects(commit)
+        if commit:
+            for form in moved:
+                form.instance._state.adding = True
+                form.instance.save()
+                self.changed_objects.append((form.instance, form.changed_data))
+                saved.append(form.instance)
+        return saved
+
     def clean(self):
         super().clean()
         rows = [form.cleaned_data for form in self.forms

@@ -187,6 +187,20 @@ def test_an_editor_can_move_the_final_diagnosis_to_another_row_and_swap_row_orde
     assert [f.modality for f in case.findings.all()] == ["ct", "mri"]
 
 
+def test_an_editor_can_swap_the_diagnoses_of_two_rows_in_one_save(editor_client):
+    case = make_case(title="Woman with leg weakness", differentials=("Meningioma", "Schwannoma"))
+    data = change_post(case)
+    data["differentials-1-diagnosis"], data["differentials-2-diagnosis"] = (
+        data["differentials-2-diagnosis"], data["differentials-1-diagnosis"])
+
+    response = editor_client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+
+    assert response.status_code == 302
+    assert [str(d.diagnosis) for d in case.differentials.all()] == [
+        "Intradural extramedullary metastasis", "Schwannoma", "Meningioma"]
+    assert case.differentials.get(diagnosis__name="Schwannoma").favours == "Meningioma is common here."
+
+
 def publish(client, *cases, action="publish"):
     return client.post(CHANGELIST_URL, {"action": action, "_selected_action": [c.pk for c in cases]}, follow=True)
 
