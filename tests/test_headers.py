@@ -25,3 +25,9 @@ def test_pages_carry_no_inline_script_or_style(client):
         html = client.get(url).content.decode()
         assert "<script>" not in html and "<style" not in html and " style=" not in html
         assert "http://" not in html.split("<main", 1)[0]  # no third-party assets in <head>
+
+
+def test_favicon_requests_are_sent_to_our_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
