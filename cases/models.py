@@ -282,6 +282,10 @@ class Case(DerivedFieldsMixin, models.Model):
         max_length=2, choices=Language, default=Language.ENGLISH,
         help_text="The language of the source document this case was written from.",
     )
+    is_synthetic = models.BooleanField(
+        default=False, editable=False, db_index=True,
+        help_text="Made up by seed_synthetic_cases for load testing; never a real teaching case.",
+    )
 
     # Answer side
     proven_by = models.CharField(
