@@ -5,6 +5,7 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="case-list"),
+    path("about/", views.about, name="about"),
     path("cases/<slug:slug>/", views.case_detail, name="case-detail"),
     path("cases/<slug:slug>/answer/", views.case_answer, name="case-answer"),
     path("diagnoses/", views.diagnosis_list, name="diagnosis-list"),

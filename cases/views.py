@@ -22,6 +22,12 @@ def case_list(request):
 
 
 @require_safe
+def about(request):
+    """What Casebook is and its content rules: a constant page (no query for an anonymous visitor)."""
+    return render(request, "cases/about.html")
+
+
+@require_safe
 def case_detail(request, slug):
     """The case before the reveal: the answer-side columns are not even read from the database."""
     case = get_object_or_404(Case.objects.visible_to(request.user).for_detail(), slug=slug)
