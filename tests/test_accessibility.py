@@ -13,6 +13,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, brow
     axe = Axe()
     context = browser.new_context(color_scheme=scheme)
     page = context.new_page()
+    console = []
+    page.on("console", lambda msg: console.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
     problems = []
     for name, path in public_pages():
         page.goto(live_server.url + path)
@@ -23,6 +25,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, brow
         ]
     context.close()
     assert not problems, "\n".join(problems)
+    # The one expected console error is the not-found page's own 404 status.
+    assert [e for e in console if "404" not in e or "no-such-case" not in e] == [], console
 
 
 def test_focus_is_visible_when_tabbing(live_server, page):

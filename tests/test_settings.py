@@ -46,7 +46,8 @@ def test_database_url_is_honoured(tmp_path):
 
 
 def test_ssl_redirect_can_be_turned_off_behind_a_tls_proxy():
-    code = "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE)"
+    code = ("from django.conf import settings; "
+            "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE)")
     on = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
     off = manage("shell", "--no-imports", "-c", code, DJANGO_SECURE_SSL_REDIRECT="0", **PRODUCTION)
     assert on.stdout.split() == ["True", "True"], on.stderr
