@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test browser checkers demo-data
+.PHONY: run test install install-test browser checkers demo-data bench loadtest wrk
 
 run: install demo-data ## Install, create the database, load the demo cases, serve at http://127.0.0.1:8000/
 	$(BIN)/python manage.py runserver $(HOST)
@@ -47,3 +47,15 @@ checkers: node_modules/vnu-jar/build/dist/vnu.jar
 node_modules/vnu-jar/build/dist/vnu.jar: package.json
 	npm install --silent
 	touch $@
+
+# Performance (not part of `make test`): databases and results go to /tmp/casebook-bench/.
+bench: install wrk ## gunicorn + wrk against 1,000, 10,000 and 100,000 synthetic cases; prints the table
+	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
+
+loadtest: install ## 50 residents taking quizzes for 60 s; attempts in the database must equal reveals
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
