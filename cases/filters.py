@@ -4,15 +4,20 @@ Every filter value is one database condition (``FACETS``): the filter applies it
 counts aggregate it, so the two can never disagree.
 """
 import django_filters
-from django.db.models import Count, F, Q
+from django.db import models
+from django.db.models import Count, F, Max, Q, Sum, Value
 
 from .anatomy import Compartment, Level, Modality, Region
 from .models import (
     Case,
+    ImagingFinding,
+    LevelSpan,
     PrimaryTumour,
     at_level_condition,
     finding_condition,
     in_region_condition,
+    span_at_level,
+    span_in_region,
 )
 
 AGE_BANDS = {
@@ -96,6 +101,34 @@ class CaseFilter(django_filters.FilterSet):
 
 FACET_NAMES = ("region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty")
 
+# Facets whose options test a case's child rows: each option's condition on one row. They are
+# counted from the child table grouped by case (one pass over its rows), not with an EXISTS
+# per case and option, which grows as cases × options (30 levels).
+ROW_CONDITIONS = {
+    "region": (LevelSpan, lambda value: span_in_region(value)),
+    "level": (LevelSpan, lambda value: span_at_level(LEVELS_BY_LABEL[value])),
+    "compartment": (ImagingFinding, lambda value: Q(compartment=value)),
+    "modality": (ImagingFinding, lambda value: Q(modality=value)),
+}
+
+
+def _counts(name, base, options):
+    """{n0: cases matching option 0, …}, in one aggregate query."""
+    if not options:
+        return {}
+    if name not in ROW_CONDITIONS:
+        return base.aggregate(**{
+            f"n{i}": Count("pk", filter=condition) for i, (_, condition) in enumerate(options.values())
+        })
+    model, row_condition = ROW_CONDITIONS[name]
+    # Per case: does any of its rows match the option (1/0)? Then sum over cases.
+    per_case = model.objects.filter(case__in=base.values("pk")).order_by().values("case").annotate(**{
+        f"has{i}": Max(models.Case(models.When(row_condition(value), then=Value(1)), default=Value(0)))
+        for i, value in enumerate(options)
+    })
+    counts = per_case.aggregate(**{f"n{i}": Sum(f"has{i}") for i in range(len(options))})
+    return {key: n or 0 for key, n in counts.items()}
+
 
 def facets(*, data, queryset):
     """For each facet, its options with the number of cases each would show.
@@ -109,9 +142,7 @@ def facets(*, data, queryset):
         others.pop(name, None)
         others.pop("page", None)
         base = CaseFilter(others, queryset=queryset).qs.order_by()
-        counts = base.aggregate(**{
-            f"n{i}": Count("pk", filter=condition) for i, (_, condition) in enumerate(options.values())
-        }) if options else {}
+        counts = _counts(name, base, options)
         chosen = data.get(name, "")
         result.append({
             "name": name,

@@ -5,7 +5,7 @@ PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -148,22 +148,39 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
 # Cases ----------------------------------------------------------------------------------
 
+def span_in_region(region):
+    """True for a level span touching the region (or naming it, where no level is stated)."""
+    low, high = REGION_BOUNDS[region]
+    return Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
+
+
+def span_at_level(level):
+    """True for a stated level span that includes this level."""
+    return Q(first_level__lte=level, last_level__gte=level)
+
+
 def in_region_condition(region):
     """True for cases with a span touching the region (or naming it, where no level is stated)."""
-    low, high = REGION_BOUNDS[region]
-    return Exists(LevelSpan.objects.filter(case=OuterRef("pk")).filter(
-        Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
-    ))
+    return Exists(LevelSpan.objects.filter(span_in_region(region), case=OuterRef("pk")))
 
 
 def at_level_condition(level):
     """True for cases with a stated span that includes this level."""
-    return Exists(LevelSpan.objects.filter(case=OuterRef("pk"), first_level__lte=level, last_level__gte=level))
+    return Exists(LevelSpan.objects.filter(span_at_level(level), case=OuterRef("pk")))
 
 
 def finding_condition(**lookups):
     """True for cases with at least one imaging finding matching the lookups."""
     return Exists(ImagingFinding.objects.filter(case=OuterRef("pk"), **lookups))
+
+
+# What the case page and the answer page show besides the case row (views prefetch them lazily).
+DETAIL_RELATED = ("level_spans", "findings")
+
+
+def answer_related():
+    return (*DETAIL_RELATED, Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+            "references")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -185,18 +202,12 @@ class CaseQuerySet(models.QuerySet):
 
     def for_detail(self):
         """The pre-reveal page: presentation side only; answer columns are not even read."""
-        return self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(
-            *Case.ANSWER_FIELDS
-        )
+        return self.select_related("known_primary").prefetch_related(*DETAIL_RELATED).defer(*Case.ANSWER_FIELDS)
 
     def for_answer(self):
         """The answer page: everything, with differentials' diagnoses and references."""
-        return self.select_related("known_primary").prefetch_related(
-            "level_spans",
-            "findings",
-            Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
-            "references",
-        )
+        return self.select_related("known_primary").prefetch_related(*answer_related())
+
 
     def search(self, query):
         """Cases whose presentation-side text holds every word of the query (accent- and case-blind)."""
@@ -215,6 +226,20 @@ class CaseQuerySet(models.QuerySet):
 class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def data_version(self):
+        """A string that changes whenever a case is added, edited, published, unpublished or deleted.
+
+        Saving a case bumps its updated_at (the admin saves the case with its inline rows); a
+        deletion lowers the count. One query of two lookups that need no scan of the cases:
+        the newest updated_at (its index) and the row count (the smallest index).
+        """
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT (SELECT MAX(updated_at) FROM {table}), (SELECT COUNT(*) FROM {table})")
+            changed, count = cursor.fetchone()
+        return f"{count}.{changed}"
 
 
 class Case(DerivedFieldsMixin, models.Model):
@@ -324,6 +349,11 @@ class Case(DerivedFieldsMixin, models.Model):
     class Meta:
         ordering = ["title"]
         permissions = [("publish_case", "Can publish cases")]
+        indexes = [
+            # The list's default order, and the newest edit (which keys the list's cache).
+            models.Index(fields=["status", "title"], name="case_status_title"),
+            models.Index(fields=["updated_at"], name="case_updated_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["", "female", "male"]), name="case_sex_valid"),
             models.CheckConstraint(condition=Q(difficulty__in=[1, 2, 3]), name="case_difficulty_valid"),
@@ -419,6 +449,8 @@ class LevelSpan(LevelSpanMixin, models.Model):
         ordering = ["case", "order"]
         verbose_name = "involved levels"
         verbose_name_plural = "involved levels"
+        # Covers the region and level filters' lookups without reading the table.
+        indexes = [models.Index(fields=["case", "first_level", "last_level"], name="level_span_case_levels")]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="level_span_order_unique"),
             *level_span_constraints("level_span"),
@@ -473,6 +505,11 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
 
     class Meta:
         ordering = ["case", "order"]
+        # Cover the compartment and modality filters' lookups without reading the table.
+        indexes = [
+            models.Index(fields=["case", "compartment"], name="finding_case_compartment"),
+            models.Index(fields=["case", "modality"], name="finding_case_modality"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="finding_order_unique"),
             *level_span_constraints("finding"),

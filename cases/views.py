@@ -1,24 +1,75 @@
+import hashlib
+from functools import cache as once
+
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .filters import CaseFilter, facets
-from .models import Case, Diagnosis, Differential
+from .models import DETAIL_RELATED, Case, Diagnosis, Differential, answer_related
+
+# Cached pages are keyed on the edits they show, so this only bounds what an edit the key cannot
+# see (renaming a diagnosis or a primary tumour) takes to appear, and the memory used.
+CACHE_SECONDS = 300
+
+
+def _cached(key, render_html):
+    """HTML rendered by the first request after an edit (the key names the edit), then reused."""
+    html = cache.get(key)
+    if html is None:
+        html = render_html()
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)
+
+
+def _digest(*parts):
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _query_items(querydict, *, without=()):
+    return sorted((k, v) for k, values in querydict.lists() if k not in without for v in values)
 
 
 @require_safe
 def case_list(request):
+    """Filters with counts, then a page of cards.
+
+    The count, the facets and the rendered page are cached under the case data's version
+    (one query), so any edit to a case is visible at once; each costs a full scan to compute.
+    """
     visible = Case.objects.visible_to(request.user)
     filterset = CaseFilter(request.GET, queryset=visible.for_list())
-    page_obj = Paginator(filterset.qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    key = "case-list:" + _digest(request.user.is_staff, Case.objects.data_version(), settings.CASES_PER_PAGE)
+
+    @once
+    def count_and_facets():
+        return cache.get_or_set(
+            f"{key}:summary:{_digest(_query_items(request.GET, without=('page', 'sort')))}",
+            lambda: (filterset.qs.count(), facets(data=request.GET, queryset=visible)),
+            CACHE_SECONDS,
+        )
+
+    def page():
+        paginator = Paginator(filterset.qs, settings.CASES_PER_PAGE)
+        paginator.count = count_and_facets()[0]  # instead of a COUNT query
+        return paginator.get_page(request.GET.get("page"))
+
+    # Lazy, so a cached page runs none of their queries (tests may still read them).
     context = {
         "filterset": filterset,
-        "page_obj": page_obj,
-        "facets": facets(data=request.GET, queryset=visible),
+        "page_obj": SimpleLazyObject(page),
+        "facets": SimpleLazyObject(lambda: count_and_facets()[1]),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
     }
-    return render(request, "cases/case_list.html", context)
+    content = _cached(f"{key}:page:{_digest(_query_items(request.GET))}",
+                      lambda: render_to_string("cases/_case_list.html", context, request))
+    return render(request, "cases/case_list.html", {**context, "content": content})
 
 
 @require_safe
@@ -29,15 +80,33 @@ def about(request):
 
 @require_safe
 def case_detail(request, slug):
-    """The case before the reveal: the answer-side columns are not even read from the database."""
-    case = get_object_or_404(Case.objects.visible_to(request.user).for_detail(), slug=slug)
-    return render(request, "cases/case_detail.html", {"case": case})
+    """The case before the reveal: the answer-side columns are not even read from the database.
+
+    Its rows are read and rendered once per edit of the case (saving a case bumps updated_at).
+    """
+    # The case's own row only; its related rows are read when the page is rendered.
+    case = get_object_or_404(Case.objects.visible_to(request.user).for_detail().prefetch_related(None), slug=slug)
+
+    def render_presentation():
+        prefetch_related_objects([case], *DETAIL_RELATED)
+        return render_to_string("cases/_presentation.html", {"case": case})
+
+    presentation = _cached(f"case-presentation:{case.pk}:{case.updated_at.timestamp()}", render_presentation)
+    return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation})
 
 
 @require_safe
 def case_answer(request, slug):
-    case = get_object_or_404(Case.objects.visible_to(request.user).for_answer(), slug=slug)
-    return render(request, "cases/case_answer.html", {"case": case, "final": case.final_differential()})
+    """The case with its answer, rendered once per edit of the case like the case page."""
+    case = get_object_or_404(Case.objects.visible_to(request.user).for_answer().prefetch_related(None), slug=slug)
+
+    def render_case_and_answer():
+        prefetch_related_objects([case], *answer_related())
+        return render_to_string("cases/_presentation.html", {"case": case}) + render_to_string(
+            "cases/_answer.html", {"case": case, "final": case.final_differential()})
+
+    body = _cached(f"case-answer:{case.pk}:{case.updated_at.timestamp()}", render_case_and_answer)
+    return render(request, "cases/case_answer.html", {"case": case, "body": body})
 
 
 @require_safe

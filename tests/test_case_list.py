@@ -159,13 +159,28 @@ def test_list_query_count_does_not_grow_with_cases(client, settings, filtered):
     settings.CASES_PER_PAGE = 60
     make_case(title="One woman with leg pain")
     query = {"region": "lumbar", "q": "leg"} if filtered else {}
-    # Expected: count, page of cases, prefetch level spans, prefetch findings,
-    # primary-tumour options, then one aggregate per facet (8): 13 queries.
+    # Expected: the case data's version (the cache key), count, page of cases, prefetch level
+    # spans, prefetch findings, primary-tumour options, then one aggregate per facet (8): 14.
     with CaptureQueriesContext(connection) as one:
         client.get("/", query)
     for _ in range(49):
         make_case(primary="Lung carcinoma")
     with CaptureQueriesContext(connection) as fifty:
         response = client.get("/", query)
+    # The same page again comes from the cache: only the version is read.
+    with CaptureQueriesContext(connection) as again:
+        client.get("/", query)
     assert response.context["page_obj"].paginator.count == 50
-    assert len(one.captured_queries) == len(fifty.captured_queries) == 13
+    assert len(one.captured_queries) == len(fifty.captured_queries) == 14
+    assert len(again.captured_queries) == 1
+
+
+def test_an_edit_shows_on_the_cached_list_at_once(client, three_cases):
+    assert "Lumbar (2)" in client.get("/").content.decode()
+    conus = three_cases["conus"]
+    conus.title = "35-year-old woman with a renamed presentation"
+    conus.save()
+    assert conus.title in client.get("/").content.decode()
+    three_cases["man"].delete()
+    html = client.get("/").content.decode()
+    assert "Lumbar (1)" in html and three_cases["man"].title not in html

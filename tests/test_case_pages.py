@@ -90,9 +90,23 @@ def test_only_get_and_head_are_allowed(client, case):
 
 
 @pytest.mark.parametrize("page", ["detail", "answer"])
+def test_saving_a_case_shows_on_its_cached_pages_at_once(client, case, page):
+    url = case.get_absolute_url() if page == "detail" else case.get_answer_url()
+    assert "<strong>left leg</strong> heaviness" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        client.get(url)
+    assert len(cached.captured_queries) == 1  # the case row; the rest is rendered once per edit
+    case.presentation = "Sudden weakness of both legs."
+    case.save()
+    html = client.get(url).content.decode()
+    assert "Sudden weakness of both legs." in html and "<strong>left leg</strong>" not in html
+
+
+@pytest.mark.parametrize("page", ["detail", "answer"])
 def test_case_page_query_count_does_not_grow_with_cases(client, page):
     # detail: the case with its primary, level spans, findings (3).
     # answer: the same plus differentials with diagnoses, references (5).
+    # Both are then cached per edit of the case (see test above).
     expected = {"detail": 3, "answer": 5}[page]
     first = make_case()
     url = first.get_absolute_url() if page == "detail" else first.get_answer_url()
