@@ -1,0 +1,208 @@
+"""50 simulated residents taking quizzes for 60 seconds against gunicorn on SQLite.
+
+Each resident is a thread with its own cookies (session and CSRF): it starts a practice run
+through the start form, and for each question reads it, commits an answer (free text or
+multiple choice), opens the reveal and rates its recall, then starts another run. At the end the
+attempts in the database must equal the reveals the residents were shown, with no error.
+Run it with `make loadtest`; it uses a fresh database under --dir, never the project's.
+"""
+import argparse
+import http.client
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark import PYTHON, ROOT, manage, production_env, start_gunicorn, stop  # noqa: E402
+
+MAX_STEPS_PER_RUN = 60  # a run has at most 5 questions of 4 requests each, plus start and summary
+_CHOICE = re.compile(r'name="choice" value="(\d+)"')
+_NAME = re.compile(r'<option value="([^"]+)"></option>')
+
+
+class Resident:
+    """A browser, as far as Casebook can tell: cookies kept, forms posted with the CSRF token."""
+
+    def __init__(self, port, stats):
+        self.port, self.stats, self.cookies, self.rng = port, stats, {}, random.Random()
+
+    def request(self, method, path, form=None, *, expect):
+        body = urlencode(form) if form is not None else None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        except OSError as error:
+            self.stats.error(f"{method} {path}: {error!r}")
+            return None, None
+        finally:
+            connection.close()
+        self.stats.timing(method, time.monotonic() - started)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":  # the Secure flag is ignored: we are the only client
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.status != expect:
+            self.stats.error(f"{method} {path}: {response.status}, expected {expect}")
+            return None, None
+        location = response.getheader("Location")
+        return text, urlsplit(location).path if location else None
+
+    def post(self, path, form, *, expect=302):
+        return self.request("POST", path, {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")},
+                            expect=expect)
+
+    def take_quiz(self, deadline):
+        """One run, start to summary; False on an error (the resident then stops)."""
+        page, _ = self.request("GET", "/quiz/", expect=200)
+        if page is None:
+            return False
+        answer_format = self.rng.choice(["free_text", "multiple_choice"])
+        _, url = self.post("/quiz/", {"count": 5, "mode": "practice", "answer_format": answer_format})
+        if url is None:
+            return False
+        self.stats.add("runs started")
+        for _ in range(MAX_STEPS_PER_RUN):
+            if not re.fullmatch(r"/quiz/[^/]+/\d+/", url):  # the summary: the run is over
+                return self.request("GET", url, expect=200)[0] is not None
+            question, _ = self.request("GET", url, expect=200)
+            if question is None:
+                return False
+            self.stats.add("questions served")
+            if answer_format == "multiple_choice":
+                answer = {"choice": self.rng.choice(_CHOICE.findall(question))}
+            else:
+                answer = {"answer": self.rng.choice(_NAME.findall(question) or ["metastasis"])}
+            _, reveal_url = self.post(url, answer)
+            if reveal_url is None:
+                return False
+            self.stats.add("answers committed")
+            reveal, _ = self.request("GET", reveal_url, expect=200)
+            if reveal is None or 'id="answer-heading"' not in reveal:
+                self.stats.error(f"GET {reveal_url}: no answer shown")
+                return False
+            self.stats.add("reveals shown")
+            _, url = self.post(reveal_url.replace("/reveal/", "/rate/"), {"recall": self.rng.randint(1, 4)})
+            if url is None:
+                return False
+            if time.monotonic() > deadline:
+                return True  # stop between questions: every committed answer has had its reveal
+        self.stats.error("a run took more steps than it has questions")
+        return False
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = Counter()
+        self.errors = []
+        self.seconds = defaultdict(list)
+
+    def add(self, name):
+        with self.lock:
+            self.counts[name] += 1
+
+    def error(self, message):
+        with self.lock:
+            self.errors.append(message)
+
+    def timing(self, method, seconds):
+        with self.lock:
+            self.seconds[method].append(seconds)
+
+
+def resident_loop(port, stats, deadline):
+    resident = Resident(port, stats)
+    for _ in range(10_000):  # bounded; in practice the deadline ends it
+        if time.monotonic() > deadline or not resident.take_quiz(deadline):
+            return
+
+
+def percentile(values, fraction):
+    return sorted(values)[min(len(values) - 1, int(len(values) * fraction))] * 1000 if values else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--cases", type=int, default=1000, help="Synthetic cases in the fresh database.")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers.")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--dir", default="/tmp/casebook-bench")
+    args = parser.parse_args()
+
+    workdir = Path(args.dir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "loadtest.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    env = production_env(db_path, workdir / "static")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_synthetic_cases", str(args.cases))
+
+    stats = Stats()
+    process = start_gunicorn(env, args.port, args.workers)
+    try:
+        started = time.monotonic()
+        deadline = started + args.seconds
+        threads = [threading.Thread(target=resident_loop, args=(args.port, stats, deadline), daemon=True)
+                   for _ in range(args.residents)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 180)
+        elapsed = time.monotonic() - started
+        still_running = sum(thread.is_alive() for thread in threads)
+    finally:
+        stop(process)
+
+    attempts = json.loads(subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c",
+         "import json; from quiz.models import Attempt, QuizRun; "
+         "print(json.dumps([Attempt.objects.count(), QuizRun.objects.count(), "
+         "Attempt.objects.filter(recall__isnull=False).count()]))"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120).stdout.split("\n")[-2])
+    requests = sum(len(v) for v in stats.seconds.values())
+    all_seconds = [s for v in stats.seconds.values() for s in v]
+    reveals = stats.counts["reveals shown"]
+    ok = not stats.errors and not still_running and attempts[0] == reveals
+    rows = [
+        ("residents", args.residents), ("seconds", f"{elapsed:.1f}"), ("cases", args.cases),
+        ("gunicorn workers", args.workers),
+        ("requests", requests), ("requests/s", f"{requests / elapsed:.1f}"),
+        ("p50 / p99 GET ms", f"{percentile(stats.seconds['GET'], .5):.0f} / {percentile(stats.seconds['GET'], .99):.0f}"),
+        ("p50 / p99 POST ms", f"{percentile(stats.seconds['POST'], .5):.0f} / {percentile(stats.seconds['POST'], .99):.0f}"),
+        ("p50 / p99 all ms", f"{percentile(all_seconds, .5):.0f} / {percentile(all_seconds, .99):.0f}"),
+        ("runs started (clients)", stats.counts["runs started"]), ("runs in database", attempts[1]),
+        ("questions served", stats.counts["questions served"]),
+        ("answers committed", stats.counts["answers committed"]),
+        ("reveals shown", reveals), ("attempts in database", attempts[0]),
+        ("recall ratings in database", attempts[2]),
+        ("errors", len(stats.errors)), ("residents still running", still_running),
+        ("attempts == reveals, no error", "yes" if ok else "NO"),
+    ]
+    table = "| measure | value |\n| --- | ---: |\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+    print(table)
+    for message in stats.errors[:20]:
+        print("error:", message)
+    (workdir / f"loadtest-{time.strftime('%Y%m%d-%H%M%S')}.md").write_text(table + "\n")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
