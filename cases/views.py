@@ -4,7 +4,6 @@ from functools import cache as once
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
@@ -12,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from .filters import CaseFilter, facets
-from .models import DETAIL_RELATED, Case, Diagnosis, Differential, answer_related
+from .models import Case, Diagnosis, Differential
 
 # Cached pages are keyed on the edits they show, so this only bounds what an edit the key cannot
 # see (renaming a diagnosis or a primary tumour) takes to appear, and the memory used.
@@ -78,32 +77,33 @@ def about(request):
     return render(request, "cases/about.html")
 
 
+# What a case page reads on every request: enough for its title, the draft notice and the cache key.
+PAGE_SHELL = ("title", "slug", "status", "updated_at")
+
+
 @require_safe
 def case_detail(request, slug):
     """The case before the reveal: the answer-side columns are not even read from the database.
 
-    Its rows are read and rendered once per edit of the case (saving a case bumps updated_at).
+    The presentation is read and rendered once per edit of the case (saving bumps updated_at).
     """
-    # The case's own row only; its related rows are read when the page is rendered.
-    case = get_object_or_404(Case.objects.visible_to(request.user).for_detail().prefetch_related(None), slug=slug)
-
-    def render_presentation():
-        prefetch_related_objects([case], *DETAIL_RELATED)
-        return render_to_string("cases/_presentation.html", {"case": case})
-
-    presentation = _cached(f"case-presentation:{case.pk}:{case.updated_at.timestamp()}", render_presentation)
+    case = get_object_or_404(Case.objects.visible_to(request.user).only(*PAGE_SHELL), slug=slug)
+    presentation = _cached(
+        f"case-presentation:{case.pk}:{case.updated_at.timestamp()}",
+        lambda: render_to_string("cases/_presentation.html", {"case": Case.objects.for_detail().get(pk=case.pk)}),
+    )
     return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation})
 
 
 @require_safe
 def case_answer(request, slug):
     """The case with its answer, rendered once per edit of the case like the case page."""
-    case = get_object_or_404(Case.objects.visible_to(request.user).for_answer().prefetch_related(None), slug=slug)
+    case = get_object_or_404(Case.objects.visible_to(request.user).only(*PAGE_SHELL), slug=slug)
 
     def render_case_and_answer():
-        prefetch_related_objects([case], *answer_related())
-        return render_to_string("cases/_presentation.html", {"case": case}) + render_to_string(
-            "cases/_answer.html", {"case": case, "final": case.final_differential()})
+        full = Case.objects.for_answer().get(pk=case.pk)
+        return render_to_string("cases/_presentation.html", {"case": full}) + render_to_string(
+            "cases/_answer.html", {"case": full, "final": full.final_differential()})
 
     body = _cached(f"case-answer:{case.pk}:{case.updated_at.timestamp()}", render_case_and_answer)
     return render(request, "cases/case_answer.html", {"case": case, "body": body})
