@@ -24,7 +24,7 @@ from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, Pr
 CHILDREN = [LevelSpan, ImagingFinding, Differential, Reference]
 MODELS = [PrimaryTumour, Diagnosis, Case, *CHILDREN]  # the order of entries in a file
 BY_LABEL = {model._meta.label_lower: model for model in MODELS}
-NOT_IN_FILES = {"id", "search_text", "created_at", "updated_at", "published_at", "published_by"}
+NOT_IN_FILES = {"id", "search_text", "created_at", "updated_at", "published_at", "published_by", "is_synthetic"}
 ROW_NAMES = {LevelSpan: "involved levels", ImagingFinding: "imaging finding", Reference: "reference"}
 
 
@@ -82,8 +82,11 @@ def _serialize(fmt, objects):
 
 
 def export_cases(*, status=None, fmt="yaml"):
-    """Cases (all, or those with `status`) with the vocabulary they use, as a diff-friendly fixture."""
-    cases = _cases_with_rows()
+    """Cases (all, or those with `status`) with the vocabulary they use, as a diff-friendly fixture.
+
+    Synthetic benchmark cases never leave the database they were seeded in.
+    """
+    cases = _cases_with_rows().filter(is_synthetic=False)
     if status:
         cases = cases.filter(status=status)
     rows = [row for case in cases for row in _case_rows(case)]

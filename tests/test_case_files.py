@@ -272,3 +272,12 @@ def test_export_writes_to_standard_output_by_default(capsys):
     rich_cases()
     call_command("export_cases")
     assert capsys.readouterr().out == export_cases()
+
+
+@pytest.mark.django_db
+def test_synthetic_cases_are_never_exported():
+    make_case(title="A real teaching case")
+    call_command("seed_synthetic_cases", "3", verbosity=0)
+    text = export_cases()
+    assert "A real teaching case" in text
+    assert "[Synthetic]" not in text and "is_synthetic" not in text
