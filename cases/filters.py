@@ -1,6 +1,6 @@
 """The case list's filters, and how many cases each filter value would show.
 
-Every filter value is one database condition (``FACETS``): the filter applies it and the
+Every filter value is one database condition (``_conditions()``): the filter applies it and the
 counts aggregate it, so the two can never disagree.
 """
 import django_filters
@@ -98,8 +98,6 @@ class CaseFilter(django_filters.FilterSet):
     def sort_cases(self, queryset, name, value):
         return queryset.order_by(*SORTS[value][1])
 
-
-FACET_NAMES = ("region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty")
 
 # Facets whose options test a case's child rows: each option's condition on one row. They are
 # counted from the child table grouped by case (one pass over its rows), not with an EXISTS

@@ -174,15 +174,6 @@ def finding_condition(**lookups):
     return Exists(ImagingFinding.objects.filter(case=OuterRef("pk"), **lookups))
 
 
-# What the case page and the answer page show besides the case row (views prefetch them lazily).
-DETAIL_RELATED = ("level_spans", "findings")
-
-
-def answer_related():
-    return (*DETAIL_RELATED, Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
-            "references")
-
-
 class CaseQuerySet(models.QuerySet):
     def published(self):
         """Cases residents may see."""
@@ -202,12 +193,18 @@ class CaseQuerySet(models.QuerySet):
 
     def for_detail(self):
         """The pre-reveal page: presentation side only; answer columns are not even read."""
-        return self.select_related("known_primary").prefetch_related(*DETAIL_RELATED).defer(*Case.ANSWER_FIELDS)
+        return self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(
+            *Case.ANSWER_FIELDS
+        )
 
     def for_answer(self):
         """The answer page: everything, with differentials' diagnoses and references."""
-        return self.select_related("known_primary").prefetch_related(*answer_related())
-
+        return self.select_related("known_primary").prefetch_related(
+            "level_spans",
+            "findings",
+            Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+            "references",
+        )
 
     def search(self, query):
         """Cases whose presentation-side text holds every word of the query (accent- and case-blind)."""
