@@ -104,13 +104,30 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and IMMEDIATE transactions let concurrent writers wait for each other
-    # instead of failing with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # instead of failing with "database is locked". Connections persist (conn_max_age above):
+    # opening one and setting its pragmas cost more than most of our pages' queries.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Rendered pages and the list's counts are cached, keyed on the content version (cases/caching.py).
+# By default each process keeps them in its own memory. With several gunicorn workers, set
+# DJANGO_CACHE_DIR (a directory the workers can write) and they share them through files, each
+# keeping a copy in memory too, so each page is rendered once per edit, not once per worker.
+LOCAL_MEMORY_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+if os.environ.get("DJANGO_CACHE_DIR"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ["DJANGO_CACHE_DIR"],
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+        "local": LOCAL_MEMORY_CACHE,
+    }
+else:
+    CACHES = {"default": LOCAL_MEMORY_CACHE}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -99,3 +99,15 @@ class Plane(models.TextChoices):
     AXIAL = "axial", "Axial"
     CORONAL = "coronal", "Coronal"
     PROJECTION = "projection", "Projection (AP / lateral)"
+
+
+# Bit positions for the case list's facets, stored on each case as integer masks (see
+# Case.region_mask and friends). Append new choices at the end; reordering would need the
+# masks recomputed (cases.models.refresh_case_index).
+REGION_BITS = {region: 1 << n for n, region in enumerate(Region.values)}
+COMPARTMENT_BITS = {compartment: 1 << n for n, compartment in enumerate(Compartment.values)}
+MODALITY_BITS = {modality: 1 << n for n, modality in enumerate(Modality.values)}
+
+
+def level_bit(level):
+    return 1 << (level - FIRST_LEVEL)

@@ -1,32 +1,27 @@
 """The case list's filters, and how many cases each filter value would show.
 
-Every filter value is one database condition (``_conditions()``): the filter applies it and the
-counts aggregate it, so the two can never disagree.
+Each facet tests one column of Case (all of them in the case_facets index): a bit of a mask
+(region, level, compartment, modality), a value (primary, sex, difficulty) or a range (age).
+The same test becomes the filter's condition on the page of cases (``Facet.q``) and a condition
+in the single query that counts every option (``facets``), so the two agree (a property test
+in tests/test_case_list.py holds this).
 """
+from collections import Counter
+
 import django_filters
-from django.db import models
-from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db import connections
+from django.db.models import F, Q
 
-from .anatomy import Compartment, Level, Modality, Region
-from .models import (
-    Case,
-    ImagingFinding,
-    LevelSpan,
-    PrimaryTumour,
-    at_level_condition,
-    finding_condition,
-    in_region_condition,
-    span_at_level,
-    span_in_region,
-)
+from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
+from .models import Case, PrimaryTumour
 
-AGE_BANDS = {
-    "under-40": ("Under 40", Q(age__lt=40)),
-    "40-59": ("40–59", Q(age__gte=40, age__lte=59)),
-    "60-79": ("60–79", Q(age__gte=60, age__lte=79)),
-    "80-plus": ("80 and over", Q(age__gte=80)),
-}
 LEVELS_BY_LABEL = {level.label: level.value for level in Level}
+AGE_BANDS = {
+    "under-40": ("Under 40", (None, 39)),
+    "40-59": ("40–59", (40, 59)),
+    "60-79": ("60–79", (60, 79)),
+    "80-plus": ("80 and over", (80, None)),
+}
 
 SORTS = {
     "title": ("Title", ["title"]),
@@ -38,36 +33,123 @@ SORTS = {
 }
 
 
-def _conditions():
-    """facet name → (label, {value: (option label, condition)})."""
-    return {
-        "region": ("Region", {r.value: (r.label, in_region_condition(r.value)) for r in Region}),
-        "level": ("Level", {lvl.label: (lvl.label, at_level_condition(lvl.value)) for lvl in Level}),
-        "compartment": ("Compartment", {
-            c.value: (c.label, finding_condition(compartment=c.value)) for c in Compartment}),
-        "modality": ("Modality", {m.value: (m.label, finding_condition(modality=m.value)) for m in Modality}),
-        "primary": ("Known primary", {
-            p.slug: (p.name, Q(known_primary=p)) for p in PrimaryTumour.objects.only("name", "slug")}),
-        "sex": ("Sex", {s.value: (s.label, Q(sex=s.value)) for s in Case.Sex}),
-        "age": ("Age", {key: (label, q) for key, (label, q) in AGE_BANDS.items()}),
-        "difficulty": ("Difficulty", {str(d.value): (d.label, Q(difficulty=d.value)) for d in Case.Difficulty}),
-    }
+class Facet:
+    """A filter of the list: options {value: (label, test)} on one column of Case."""
+
+    def __init__(self, name, label, field, options):
+        self.name, self.label, self.options = name, label, options
+        self.field = field
+        self.column = Case._meta.get_field(field).column
+
+    def q(self, value):
+        """The condition for the page of cases."""
+        raise NotImplementedError
+
+    def sql(self, value, quote):
+        """The same condition as SQL on a row with this column: (sql, params)."""
+        raise NotImplementedError
+
+    def matches(self, test, stored):
+        """Does a stored column value (as text, or None) pass an option's test?"""
+        raise NotImplementedError
+
+    def tally(self, groups):
+        """{value: cases} from [(stored value, cases)] grouped on the column."""
+        counts = Counter()
+        for stored, n in groups:
+            for value, (_, test) in self.options.items():
+                if self.matches(test, stored):
+                    counts[value] += n
+        return counts
+
+
+class BitFacet(Facet):
+    def q(self, value):
+        return Q(**{f"{self.field}__has_any": self.options[value][1]})
+
+    def sql(self, value, quote):
+        return f"({quote(self.column)} & %s) <> 0", [self.options[value][1]]
+
+    def matches(self, test, stored):
+        return stored is not None and int(stored) & test != 0
+
+    def tally(self, groups):
+        # Thousands of distinct level masks: count each set bit once rather than test every option.
+        per_bit = Counter()
+        for stored, n in groups:
+            mask = int(stored or 0)
+            while mask:
+                bit = mask & -mask
+                per_bit[bit] += n
+                mask ^= bit
+        return Counter({value: per_bit[bit] for value, (_, bit) in self.options.items()})
+
+
+class ValueFacet(Facet):
+    def q(self, value):
+        return Q(**{self.column: self.options[value][1]})
+
+    def sql(self, value, quote):
+        return f"{quote(self.column)} = %s", [self.options[value][1]]
+
+    def matches(self, test, stored):
+        return stored == str(test)
+
+
+class RangeFacet(Facet):
+    """Options are inclusive (low, high) ranges; None leaves that end open."""
+
+    def q(self, value):
+        low, high = self.options[value][1]
+        return Q(**{f"{self.field}__gte": low} if low is not None else {}) & Q(
+            **{f"{self.field}__lte": high} if high is not None else {})
+
+    def sql(self, value, quote):
+        low, high = self.options[value][1]
+        parts, params = [f"{quote(self.column)} IS NOT NULL"], []
+        for bound, operator in ((low, ">="), (high, "<=")):
+            if bound is not None:
+                parts.append(f"{quote(self.column)} {operator} %s")
+                params.append(bound)
+        return " AND ".join(parts), params
+
+    def matches(self, test, stored):
+        low, high = test
+        return stored is not None and (low is None or int(stored) >= low) and (high is None or int(stored) <= high)
+
+
+def _facets(primaries):
+    return {facet.name: facet for facet in (
+        BitFacet("region", "Region", "region_mask", {r.value: (r.label, REGION_BITS[r.value]) for r in Region}),
+        BitFacet("level", "Level", "level_mask", {lvl.label: (lvl.label, level_bit(lvl.value)) for lvl in Level}),
+        BitFacet("compartment", "Compartment", "compartment_mask",
+                 {c.value: (c.label, COMPARTMENT_BITS[c.value]) for c in Compartment}),
+        BitFacet("modality", "Modality", "modality_mask", {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality}),
+        ValueFacet("primary", "Known primary", "known_primary", {p.slug: (p.name, p.pk) for p in primaries}),
+        ValueFacet("sex", "Sex", "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
+        RangeFacet("age", "Age", "age", dict(AGE_BANDS)),
+        ValueFacet("difficulty", "Difficulty", "difficulty",
+                   {str(d.value): (d.label, d.value) for d in Case.Difficulty}),
+    )}
+
+
+# The facets whose options are fixed (all but the primary tumours, which editors add to).
+FIXED_FACETS = {name: facet for name, facet in _facets([]).items() if name != "primary"}
 
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search")
-    region = django_filters.ChoiceFilter(choices=Region.choices, method="filter_region")
-    level = django_filters.ChoiceFilter(choices=[(k, k) for k in LEVELS_BY_LABEL], method="filter_level")
-    compartment = django_filters.ChoiceFilter(choices=Compartment.choices, method="filter_compartment")
-    modality = django_filters.ChoiceFilter(choices=Modality.choices, method="filter_modality")
+    region = django_filters.ChoiceFilter(choices=Region.choices, method="filter_facet")
+    level = django_filters.ChoiceFilter(choices=[(k, k) for k in LEVELS_BY_LABEL], method="filter_facet")
+    compartment = django_filters.ChoiceFilter(choices=Compartment.choices, method="filter_facet")
+    modality = django_filters.ChoiceFilter(choices=Modality.choices, method="filter_facet")
     primary = django_filters.ModelChoiceFilter(
         label="Known primary", field_name="known_primary", to_field_name="slug",
         queryset=PrimaryTumour.objects.all(),
     )
-    sex = django_filters.ChoiceFilter(choices=Case.Sex.choices)
-    age = django_filters.ChoiceFilter(
-        choices=[(k, label) for k, (label, _) in AGE_BANDS.items()], method="filter_age")
-    difficulty = django_filters.ChoiceFilter(choices=Case.Difficulty.choices)
+    sex = django_filters.ChoiceFilter(choices=Case.Sex.choices, method="filter_facet")
+    age = django_filters.ChoiceFilter(choices=[(k, label) for k, (label, _) in AGE_BANDS.items()], method="filter_facet")
+    difficulty = django_filters.ChoiceFilter(choices=Case.Difficulty.choices, method="filter_facet")
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="sort_cases",
         empty_label=None,
@@ -80,74 +162,75 @@ class CaseFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.search(value[:200])
 
-    def filter_region(self, queryset, name, value):
-        return queryset.filter(in_region_condition(value))
-
-    def filter_level(self, queryset, name, value):
-        return queryset.filter(at_level_condition(LEVELS_BY_LABEL[value]))
-
-    def filter_compartment(self, queryset, name, value):
-        return queryset.filter(finding_condition(compartment=value))
-
-    def filter_modality(self, queryset, name, value):
-        return queryset.filter(finding_condition(modality=value))
-
-    def filter_age(self, queryset, name, value):
-        return queryset.filter(AGE_BANDS[value][1])
+    def filter_facet(self, queryset, name, value):
+        return queryset.filter(FIXED_FACETS[name].q(str(value)))
 
     def sort_cases(self, queryset, name, value):
         return queryset.order_by(*SORTS[value][1])
 
-
-# Facets whose options test a case's child rows: each option's condition on one row. They are
-# counted from the child table grouped by case (one pass over its rows), not with an EXISTS
-# per case and option, which grows as cases × options (30 levels).
-ROW_CONDITIONS = {
-    "region": (LevelSpan, lambda value: span_in_region(value)),
-    "level": (LevelSpan, lambda value: span_at_level(LEVELS_BY_LABEL[value])),
-    "compartment": (ImagingFinding, lambda value: Q(compartment=value)),
-    "modality": (ImagingFinding, lambda value: Q(modality=value)),
-}
-
-
-def _counts(name, base, options):
-    """{n0: cases matching option 0, …}, in one aggregate query."""
-    if not options:
-        return {}
-    if name not in ROW_CONDITIONS:
-        return base.aggregate(**{
-            f"n{i}": Count("pk", filter=condition) for i, (_, condition) in enumerate(options.values())
-        })
-    model, row_condition = ROW_CONDITIONS[name]
-    # Per case: does any of its rows match the option (1/0)? Then sum over cases.
-    per_case = model.objects.filter(case__in=base.values("pk")).order_by().values("case").annotate(**{
-        f"has{i}": Max(models.Case(models.When(row_condition(value), then=Value(1)), default=Value(0)))
-        for i, value in enumerate(options)
-    })
-    counts = per_case.aggregate(**{f"n{i}": Sum(f"has{i}") for i in range(len(options))})
-    return {key: n or 0 for key, n in counts.items()}
+    def chosen(self):
+        """{facet name: option value} for each valid facet choice in the query string."""
+        self.form.is_valid()
+        chosen = {}
+        for name, value in self.form.cleaned_data.items():
+            if name in FIXED_FACETS and value not in (None, ""):
+                chosen[name] = str(value)
+            elif name == "primary" and value is not None:
+                chosen[name] = value.slug
+        return chosen
 
 
 def facets(*, data, queryset):
-    """For each facet, its options with the number of cases each would show.
+    """(cases shown, [facet with its options and the number of cases each would show]).
 
-    Counts honour every other active filter but not the facet's own, so choosing a region
-    still shows how many cases the other regions hold. One aggregate query per facet.
+    A facet's counts honour every other chosen filter but not its own, so choosing a region still
+    shows how many cases the other regions hold. One query: the cases matching the search go into
+    a common table, then each facet groups them by its column under the other facets' conditions.
     """
+    filterset = CaseFilter(data, queryset=queryset)
+    chosen = filterset.chosen()
+    search = filterset.form.cleaned_data.get("q")
+    hits = (queryset.search(search[:200]) if search else queryset).order_by()
+    all_ = _facets(PrimaryTumour.objects.only("name", "slug"))
+
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    columns = [facet.column for facet in all_.values()]
+    hits_sql, params = hits.values_list(*[facet.field for facet in all_.values()]).query.sql_with_params()
+    params = list(params)
+
+    def where(skip=None):
+        parts = []
+        for name, value in chosen.items():
+            if name != skip:
+                sql, condition_params = all_[name].sql(value, quote)
+                parts.append(f"({sql})")
+                params.extend(condition_params)
+        return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+    branches = []
+    for n, facet in enumerate(all_.values()):
+        column = quote(facet.column)
+        branches.append(f"SELECT {n}, CAST({column} AS TEXT), COUNT(*) FROM hits{where(skip=facet.name)} GROUP BY {column}")
+    branches.append(f"SELECT {len(all_)}, NULL, COUNT(*) FROM hits{where()}")
+    sql = f"WITH hits ({', '.join(quote(c) for c in columns)}) AS ({hits_sql}) " + " UNION ALL ".join(branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    groups = [[] for _ in range(len(all_) + 1)]
+    for n, stored, count in rows:
+        groups[n].append((stored, count))
+    total = sum(count for _, count in groups[-1])
     result = []
-    for name, (label, options) in _conditions().items():
-        others = data.copy()
-        others.pop(name, None)
-        others.pop("page", None)
-        base = CaseFilter(others, queryset=queryset).qs.order_by()
-        counts = _counts(name, base, options)
-        chosen = data.get(name, "")
+    for facet, facet_groups in zip(all_.values(), groups):
+        counts = facet.tally(facet_groups)
         result.append({
-            "name": name,
-            "label": label,
+            "name": facet.name,
+            "label": facet.label,
             "options": [
-                {"value": value, "label": option_label, "count": counts[f"n{i}"], "selected": value == chosen}
-                for i, (value, (option_label, _)) in enumerate(options.items())
+                {"value": value, "label": label, "count": counts[value], "selected": chosen.get(facet.name) == value}
+                for value, (label, _) in facet.options.items()
             ],
         })
-    return result
+    return total, result

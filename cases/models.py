@@ -5,23 +5,28 @@ PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import connections, models
-from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.signals import pre_save
+import uuid
+
+from django.db import connections, models, router
+from django.db.models import Prefetch, Q
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from .anatomy import (
+    COMPARTMENT_BITS,
     FIRST_LEVEL,
     LAST_LEVEL,
-    REGION_BOUNDS,
+    MODALITY_BITS,
+    REGION_BITS,
     Compartment,
     Level,
     Modality,
     Plane,
     Region,
+    level_bit,
     regions_between,
     span_label,
 )
@@ -38,15 +43,13 @@ pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", "A PubMed ID is a number of u
 
 
 class DerivedFieldsMixin:
-    """Markdown rendered to sanitised HTML, and folded search text, computed once at save time."""
+    """Markdown rendered to sanitised HTML once, at save time."""
 
     markdown_fields = ()
 
     def refresh_derived_fields(self):
         for name in self.markdown_fields:
             setattr(self, f"{name}_html", render_markdown(getattr(self, name)))
-        if hasattr(self, "search_source"):
-            self.search_text = fold(self.search_source())
 
     def save(self, *args, **kwargs):
         self.refresh_derived_fields()
@@ -148,30 +151,48 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
 # Cases ----------------------------------------------------------------------------------
 
-def span_in_region(region):
-    """True for a level span touching the region (or naming it, where no level is stated)."""
-    low, high = REGION_BOUNDS[region]
-    return Q(first_level__lte=high, last_level__gte=low) | Q(first_level__isnull=True, region=region)
+class BitMaskField(models.PositiveIntegerField):
+    """A set of options stored as one integer (bit n set: option n); filter with ``__has_any=mask``."""
 
 
-def span_at_level(level):
-    """True for a stated level span that includes this level."""
-    return Q(first_level__lte=level, last_level__gte=level)
+@BitMaskField.register_lookup
+class HasAny(models.Lookup):
+    lookup_name = "has_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"({lhs} & {rhs}) <> 0", (*lhs_params, *rhs_params)
 
 
-def in_region_condition(region):
-    """True for cases with a span touching the region (or naming it, where no level is stated)."""
-    return Exists(LevelSpan.objects.filter(span_in_region(region), case=OuterRef("pk")))
+# The columns the case list filters and counts on (cases.filters): all in the case_facets index.
+FACET_COLUMNS = (
+    "region_mask", "level_mask", "compartment_mask", "modality_mask", "known_primary", "sex", "age", "difficulty",
+)
 
 
-def at_level_condition(level):
-    """True for cases with a stated span that includes this level."""
-    return Exists(LevelSpan.objects.filter(span_at_level(level), case=OuterRef("pk")))
+def case_index_values(title, presentation, *, spans, findings):
+    """A case's derived search and filter fields, from its level spans and imaging findings.
 
-
-def finding_condition(**lookups):
-    """True for cases with at least one imaging finding matching the lookups."""
-    return Exists(ImagingFinding.objects.filter(case=OuterRef("pk"), **lookups))
+    Reads only plain attributes, so migrations can call it with historical rows.
+    """
+    values = {"region_mask": 0, "level_mask": 0, "compartment_mask": 0, "modality_mask": 0}
+    for span in spans:
+        if span.first_level is None:
+            values["region_mask"] |= REGION_BITS[span.region]
+            continue
+        for region in regions_between(span.first_level, span.last_level):
+            values["region_mask"] |= REGION_BITS[region]
+        for level in range(span.first_level, span.last_level + 1):
+            values["level_mask"] |= level_bit(level)
+    texts = [title, presentation]
+    for finding in findings:
+        if finding.compartment:
+            values["compartment_mask"] |= COMPARTMENT_BITS[finding.compartment]
+        values["modality_mask"] |= MODALITY_BITS[finding.modality]
+        texts += [finding.technique, finding.signal, finding.enhancement, finding.description]
+    values["search_text"] = fold("\n".join(texts))
+    return values
 
 
 class CaseQuerySet(models.QuerySet):
@@ -207,36 +228,27 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def search(self, query):
-        """Cases whose presentation-side text holds every word of the query (accent- and case-blind)."""
+        """Cases whose presentation-side text (title, presentation, findings) holds every word of the query.
+
+        Accent- and case-blind: the query is folded like the stored search_text.
+        """
         qs = self
         for word in fold(query).split():
-            qs = qs.filter(Q(search_text__contains=word) | finding_condition(search_text__contains=word))
+            qs = qs.filter(search_text__contains=word)
         return qs
 
     def in_region(self, region):
-        return self.filter(in_region_condition(region))
+        """Cases with levels in the region (or naming it, where no level is stated)."""
+        return self.filter(region_mask__has_any=REGION_BITS[region])
 
     def at_level(self, level):
-        return self.filter(at_level_condition(level))
+        """Cases with a stated span that includes this level."""
+        return self.filter(level_mask__has_any=level_bit(level))
 
 
 class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
-
-    def data_version(self):
-        """A string that changes whenever a case is added, edited, published, unpublished or deleted.
-
-        Saving a case bumps its updated_at (the admin saves the case with its inline rows); a
-        deletion lowers the count. One query of two lookups that need no scan of the cases:
-        the newest updated_at (its index) and the row count (the smallest index).
-        """
-        connection = connections[self.db]
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT (SELECT MAX(updated_at) FROM {table}), (SELECT COUNT(*) FROM {table})")
-            changed, count = cursor.fetchone()
-        return f"{count}.{changed}"
 
 
 class Case(DerivedFieldsMixin, models.Model):
@@ -327,8 +339,16 @@ class Case(DerivedFieldsMixin, models.Model):
     )
     management_outcome_html = models.TextField(blank=True, editable=False)
 
-    # Bookkeeping
+    # Derived from the case and its findings and spans by refresh_case_index(), for the list's
+    # search and filters: accent-folded text of the presentation side, and which regions, levels,
+    # compartments and modalities the case involves (bit masks, see anatomy.py).
     search_text = models.TextField(blank=True, editable=False)
+    region_mask = BitMaskField(default=0, editable=False)
+    level_mask = BitMaskField(default=0, editable=False)
+    compartment_mask = BitMaskField(default=0, editable=False)
+    modality_mask = BitMaskField(default=0, editable=False)
+
+    # Bookkeeping
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -350,6 +370,8 @@ class Case(DerivedFieldsMixin, models.Model):
             # The list's default order, and the newest edit (which keys the list's cache).
             models.Index(fields=["status", "title"], name="case_status_title"),
             models.Index(fields=["updated_at"], name="case_updated_at"),
+            # Everything the list's filters and counts read, so they scan this index, not the table.
+            models.Index(fields=[*FACET_COLUMNS, "status"], name="case_facets"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["", "female", "male"]), name="case_sex_valid"),
@@ -376,8 +398,8 @@ class Case(DerivedFieldsMixin, models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    def search_source(self):
-        return f"{self.title}\n{self.presentation}"
+    def index_fields(self, *, spans, findings):
+        return case_index_values(self.title, self.presentation, spans=spans, findings=findings)
 
     @property
     def is_published(self):
@@ -446,8 +468,6 @@ class LevelSpan(LevelSpanMixin, models.Model):
         ordering = ["case", "order"]
         verbose_name = "involved levels"
         verbose_name_plural = "involved levels"
-        # Covers the region and level filters' lookups without reading the table.
-        indexes = [models.Index(fields=["case", "first_level", "last_level"], name="level_span_case_levels")]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="level_span_order_unique"),
             *level_span_constraints("level_span"),
@@ -495,18 +515,12 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
         help_text=PRESENTATION + "Markdown: what is seen, descriptively. Not the conclusion.",
     )
     description_html = models.TextField(blank=True, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
 
     objects = ChildNaturalKeyManager()
     markdown_fields = ("description",)
 
     class Meta:
         ordering = ["case", "order"]
-        # Cover the compartment and modality filters' lookups without reading the table.
-        indexes = [
-            models.Index(fields=["case", "compartment"], name="finding_case_compartment"),
-            models.Index(fields=["case", "modality"], name="finding_case_modality"),
-        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="finding_order_unique"),
             *level_span_constraints("finding"),
@@ -524,9 +538,6 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
         return (self.case.slug, self.order)
 
     natural_key.dependencies = ["cases.case"]
-
-    def search_source(self):
-        return f"{self.technique}\n{self.signal}\n{self.enhancement}\n{self.description}"
 
 
 class DifferentialManager(models.Manager):
@@ -609,3 +620,61 @@ def refresh_derived_fields_on_raw_save(sender, instance, raw, **kwargs):
     # source, so the sanitised HTML and search text are computed here for them.
     if raw and isinstance(instance, DerivedFieldsMixin):
         instance.refresh_derived_fields()
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes with every save or deletion of case content.
+
+    Cached pages are keyed on it, so an edit (a case, a finding, a renamed diagnosis…) shows at
+    once. A random token, not a counter: a restored backup can never bring back an old key.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="content_version_single_row")]
+
+    @classmethod
+    def current(cls):
+        # Read on every cached page, so plain SQL rather than a queryset to compile each time.
+        connection = connections[router.db_for_read(cls)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {connection.ops.quote_name(cls._meta.db_table)} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else ""
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+            cls.objects.create(pk=1, token=uuid.uuid4().hex)
+
+
+def refresh_case_index(case_id):
+    """Recompute a case's search text and filter masks from its rows (one UPDATE, no signal)."""
+    case = Case.objects.filter(pk=case_id).only("title", "presentation").first()
+    if case is None:  # deleted along with its rows
+        return
+    values = case.index_fields(
+        spans=LevelSpan.objects.filter(case_id=case_id),
+        findings=ImagingFinding.objects.filter(case_id=case_id).only(
+            "modality", "compartment", "technique", "signal", "enhancement", "description"),
+    )
+    Case.objects.filter(pk=case_id).update(**values)
+
+
+@receiver(post_save, sender=Case)
+@receiver(post_save, sender=LevelSpan)
+@receiver(post_save, sender=ImagingFinding)
+@receiver(post_delete, sender=LevelSpan)
+@receiver(post_delete, sender=ImagingFinding)
+def refresh_index_of_changed_case(sender, instance, **kwargs):
+    # Also for loaddata's raw saves: fixtures never carry the derived fields.
+    refresh_case_index(instance.pk if sender is Case else instance.case_id)
+
+
+CONTENT_MODELS = (Case, LevelSpan, ImagingFinding, Differential, Reference, Diagnosis, PrimaryTumour)
+for _model in CONTENT_MODELS:
+    post_save.connect(lambda **kwargs: ContentVersion.bump(), sender=_model, weak=False,
+                      dispatch_uid=f"content-version-save-{_model.__name__}")
+    post_delete.connect(lambda **kwargs: ContentVersion.bump(), sender=_model, weak=False,
+                        dispatch_uid=f"content-version-delete-{_model.__name__}")

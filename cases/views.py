@@ -2,29 +2,21 @@ import hashlib
 from functools import cache as once
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from .caching import cached
 from .filters import CaseFilter, facets
-from .models import Case, Diagnosis, Differential
-
-# Cached pages are keyed on the edits they show, so this only bounds what an edit the key cannot
-# see (renaming a diagnosis or a primary tumour) takes to appear, and the memory used.
-CACHE_SECONDS = 300
-
+from .models import Case, ContentVersion, Diagnosis, Differential
 
 def _cached(key, render_html):
-    """HTML rendered by the first request after an edit (the key names the edit), then reused."""
-    html = cache.get(key)
-    if html is None:
-        html = render_html()
-        cache.set(key, html, CACHE_SECONDS)
-    return mark_safe(html)
+    """HTML rendered by the first request after an edit (the key names the content version), then reused."""
+    return mark_safe(cached(key, render_html))
 
 
 def _digest(*parts):
@@ -39,19 +31,19 @@ def _query_items(querydict, *, without=()):
 def case_list(request):
     """Filters with counts, then a page of cards.
 
-    The count, the facets and the rendered page are cached under the case data's version
-    (one query), so any edit to a case is visible at once; each costs a full scan to compute.
+    The counts and the rendered page are cached under the content version (one query), so any
+    edit shows at once; counting costs one query that scans the facet index.
     """
     visible = Case.objects.visible_to(request.user)
-    filterset = CaseFilter(request.GET, queryset=visible.for_list())
-    key = "case-list:" + _digest(request.user.is_staff, Case.objects.data_version(), settings.CASES_PER_PAGE)
+    # Built only when the page is rendered: building a FilterSet copies every filter.
+    filterset = SimpleLazyObject(lambda: CaseFilter(request.GET, queryset=visible.for_list()))
+    key = "case-list:" + _digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
 
     @once
     def count_and_facets():
-        return cache.get_or_set(
-            f"{key}:summary:{_digest(_query_items(request.GET, without=('page', 'sort')))}",
-            lambda: (filterset.qs.count(), facets(data=request.GET, queryset=visible)),
-            CACHE_SECONDS,
+        return cached(
+            f"{key}:facets:{_digest(_query_items(request.GET, without=('page', 'sort')))}",
+            lambda: facets(data=request.GET, queryset=visible),
         )
 
     def page():
@@ -59,7 +51,7 @@ def case_list(request):
         paginator.count = count_and_facets()[0]  # instead of a COUNT query
         return paginator.get_page(request.GET.get("page"))
 
-    # Lazy, so a cached page runs none of their queries (tests may still read them).
+    # Lazy, so a cached page runs none of their queries nor builds the form (tests may still read them).
     context = {
         "filterset": filterset,
         "page_obj": SimpleLazyObject(page),
@@ -77,19 +69,31 @@ def about(request):
     return render(request, "cases/about.html")
 
 
-# What a case page reads on every request: enough for its title, the draft notice and the cache key.
-PAGE_SHELL = ("title", "slug", "status", "updated_at")
+# What a case page needs on every request: its title, the draft notice and its URLs.
+PAGE_SHELL = ("pk", "title", "slug", "status")
+
+
+def _page_shell(request, slug):
+    """(content version, the case's shell as an unsaved Case), or 404: one query once cached."""
+    version = ContentVersion.current()
+    shell = cached(
+        f"case-shell:{_digest(version, slug, request.user.is_staff)}",
+        lambda: Case.objects.visible_to(request.user).filter(slug=slug).values(*PAGE_SHELL).first() or {},
+    )
+    if not shell:
+        raise Http404("No case matches the given query.")
+    return version, Case(**shell)
 
 
 @require_safe
 def case_detail(request, slug):
     """The case before the reveal: the answer-side columns are not even read from the database.
 
-    The presentation is read and rendered once per edit of the case (saving bumps updated_at).
+    The presentation is read and rendered once per content version.
     """
-    case = get_object_or_404(Case.objects.visible_to(request.user).only(*PAGE_SHELL), slug=slug)
+    version, case = _page_shell(request, slug)
     presentation = _cached(
-        f"case-presentation:{case.pk}:{case.updated_at.timestamp()}",
+        f"case-presentation:{case.pk}:{version}",
         lambda: render_to_string("cases/_presentation.html", {"case": Case.objects.for_detail().get(pk=case.pk)}),
     )
     return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation})
@@ -97,15 +101,15 @@ def case_detail(request, slug):
 
 @require_safe
 def case_answer(request, slug):
-    """The case with its answer, rendered once per edit of the case like the case page."""
-    case = get_object_or_404(Case.objects.visible_to(request.user).only(*PAGE_SHELL), slug=slug)
+    """The case with its answer, rendered once per content version like the case page."""
+    version, case = _page_shell(request, slug)
 
     def render_case_and_answer():
         full = Case.objects.for_answer().get(pk=case.pk)
         return render_to_string("cases/_presentation.html", {"case": full}) + render_to_string(
             "cases/_answer.html", {"case": full, "final": full.final_differential()})
 
-    body = _cached(f"case-answer:{case.pk}:{case.updated_at.timestamp()}", render_case_and_answer)
+    body = _cached(f"case-answer:{case.pk}:{version}", render_case_and_answer)
     return render(request, "cases/case_answer.html", {"case": case, "body": body})
 
 

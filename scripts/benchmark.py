@@ -3,8 +3,11 @@
 For each size: a SQLite database of synthetic cases under --dir (made once, then reused), gunicorn
 on 127.0.0.1 with production settings, and wrk against each page for --duration seconds. Every
 page is compared with the floor, /about/, a constant page that runs no query. The query count
-of each page is measured in a separate process with Django's test client against the same
-database. Run it with `make bench`; the table is printed and written to --dir.
+of each page, and what it costs with nothing cached ("uncached ms", the first request after an
+edit), are measured in a separate process with Django's test client against the same database.
+The gunicorn workers share a file cache (DJANGO_CACHE_DIR), emptied before each size; pass
+--cache per-worker to measure each worker's own memory instead. Run it with `make bench`; the
+table is printed and written to --dir.
 
     python scripts/benchmark.py --sizes 1000,10000,100000 --duration 10
 """
@@ -14,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +53,7 @@ def production_env(db_path, static_root):
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"sqlite:///{db_path}",
         "DJANGO_STATIC_ROOT": str(static_root),
+        "DJANGO_CACHE_DIR": "",  # the probe and manage.py use their own memory; gunicorn may share one
     }
 
 
@@ -64,6 +69,7 @@ def probe():
 
     sys.path.insert(0, str(ROOT))
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -91,7 +97,7 @@ def probe():
     for path in paths["quiz"]:
         client.get(path)  # a question's first view records when it was served
     visitor = Client(HTTP_HOST="127.0.0.1")  # no session: as a resident browsing arrives
-    queries = {}
+    queries, cold = {}, {}
     for page, page_paths in paths.items():
         counts = []
         for path in (page_paths[0], page_paths[-1]):  # cold, then another variant
@@ -100,10 +106,20 @@ def probe():
             assert status == 200, (path, status)
             counts.append(len(ctx.captured_queries))
         queries[page] = counts
+        # What a page costs when nothing is cached (the first request after an edit): the median
+        # of up to 7 of its paths, each with the cache emptied first. This process's own cache.
+        timings = []
+        for path in page_paths[1:8] or page_paths:
+            cache.clear()
+            started = time.perf_counter()
+            (client if page == "quiz" else visitor).get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        cold[page] = statistics.median(timings)
     print(json.dumps({
         "cases": Case.objects.published().count(),
         "paths": paths,
         "queries": queries,
+        "cold_ms": cold,
         "cookie": f"sessionid={client.cookies['sessionid'].value}",
     }))
 
@@ -175,6 +191,14 @@ def drain(port):
         pass
 
 
+def visit_once(port, paths, cookie):
+    """Request every path once, so the measured run sees the steady state (each page already
+    rendered once since the last edit); the cost of that first render is the "uncached" column."""
+    for path in paths:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie} if cookie else {})
+        urllib.request.urlopen(request, timeout=120).close()
+
+
 def run_wrk(url, *, paths_file, script, duration, connections, threads, cookie):
     env = {**os.environ, "BENCH_PATHS": str(paths_file)}
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
@@ -201,23 +225,29 @@ def bench_size(size, args, workdir, static_root):
         timeout=600).stdout.strip().splitlines()[-1])
     script = workdir / "round_robin.lua"
     script.write_text(WRK_SCRIPT)
+    if args.cache == "shared":  # the workers share one file cache, emptied first
+        cache_dir = workdir / f"cache-{size}"
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        env = {**env, "DJANGO_CACHE_DIR": str(cache_dir)}
     process = start_gunicorn(env, args.port, args.workers)
     rows = []
     try:
-        for page in PAGES:
+        for page in args.pages.split(","):
             paths_file = workdir / f"paths-{page}.txt"
             paths_file.write_text("\n".join(found["paths"][page]) + "\n")
             options = dict(paths_file=paths_file, script=script, connections=args.connections,
                            threads=args.threads, cookie=found["cookie"] if page == "quiz" else None)
             url = f"http://127.0.0.1:{args.port}/"
             drain(args.port)
+            visit_once(args.port, found["paths"][page], options["cookie"])
             run_wrk(url, duration=args.warmup, **options)
             drain(args.port)
             result = run_wrk(url, duration=args.duration, **options)
-            rows.append({"size": size, "page": page, "queries": found["queries"][page], **result})
+            rows.append({"size": size, "page": page, "queries": found["queries"][page],
+                         "cold_ms": found["cold_ms"][page], **result})
             print(f"  {page:7} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  "
-                  f"p99 {result['p99']:7.1f} ms  queries {found['queries'][page]}  errors {result['errors']}",
-                  flush=True)
+                  f"p99 {result['p99']:7.1f} ms  uncached {found['cold_ms'][page]:6.1f} ms  "
+                  f"queries {found['queries'][page]}  errors {result['errors']}", flush=True)
     finally:
         stop(process)
     return rows
@@ -225,8 +255,8 @@ def bench_size(size, args, workdir, static_root):
 
 def table(rows):
     lines = [
-        "| cases | page | req/s | × floor | p50 ms | p99 ms | queries | errors | target |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| cases | page | req/s | × floor | p50 ms | p99 ms | uncached ms | queries | errors | target |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for size in dict.fromkeys(row["size"] for row in rows):
         of_size = [row for row in rows if row["size"] == size]
@@ -237,19 +267,23 @@ def table(rows):
             verdict = "" if target is None else f"≥ {target:g}: {'met' if ratio >= target else 'MISSED'}"
             queries = "/".join(str(n) for n in dict.fromkeys(row["queries"]))
             lines.append(f"| {size:,} | {row['page']} | {row['rps']:.0f} | {ratio:.2f} | {row['p50']:.1f} | "
-                         f"{row['p99']:.1f} | {queries} | {row['errors']} | {verdict} |")
+                         f"{row['p99']:.1f} | {row['cold_ms']:.1f} | {queries} | {row['errors']} | {verdict} |")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--pages", default=",".join(PAGES), help="Which pages to load (the floor is needed for ratios).")
     parser.add_argument("--duration", type=int, default=10, help="Seconds of load per page.")
     parser.add_argument("--warmup", type=int, default=2, help="Seconds of unmeasured load before each page.")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers.")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--cache", choices=["shared", "per-worker"], default="shared",
+                        help="shared: DJANGO_CACHE_DIR, one file cache for all workers (as README advises); "
+                             "per-worker: each worker's own memory.")
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "casebook-bench"))
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

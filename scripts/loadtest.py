@@ -11,7 +11,6 @@ import http.client
 import json
 import random
 import re
-import statistics
 import subprocess
 import sys
 import threading

@@ -39,3 +39,15 @@ def page(browser):
     yield page
     context.close()
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached page (tests roll back the content version they rely on)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

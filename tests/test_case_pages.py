@@ -95,19 +95,28 @@ def test_saving_a_case_shows_on_its_cached_pages_at_once(client, case, page):
     assert "<strong>left leg</strong> heaviness" in client.get(url).content.decode()
     with CaptureQueriesContext(connection) as cached:
         client.get(url)
-    assert len(cached.captured_queries) == 1  # the case row; the rest is rendered once per edit
+    assert len(cached.captured_queries) == 1  # the content version; the rest is cached
     case.presentation = "Sudden weakness of both legs."
     case.save()
     html = client.get(url).content.decode()
     assert "Sudden weakness of both legs." in html and "<strong>left leg</strong>" not in html
 
 
+def test_renaming_a_diagnosis_shows_on_the_cached_answer_page_at_once(client, case):
+    assert "Intradural extramedullary metastasis" in client.get(case.get_answer_url()).content.decode()
+    diagnosis = case.final_differential().diagnosis
+    diagnosis.name = "Intradural extramedullary deposit"
+    diagnosis.save()
+    html = client.get(case.get_answer_url()).content.decode()
+    assert "Intradural extramedullary deposit" in html and "Intradural extramedullary metastasis" not in html
+
+
 @pytest.mark.parametrize("page", ["detail", "answer"])
 def test_case_page_query_count_does_not_grow_with_cases(client, page):
-    # detail: the case's title and version (the cache key), then the case with its primary,
-    # level spans, findings (4). answer: the same plus differentials with diagnoses, references (6).
-    # The rest is then cached per edit of the case (see test above).
-    expected = {"detail": 4, "answer": 6}[page]
+    # detail: the content version (the cache key), the case's title and status, then the case
+    # with its primary, level spans, findings (5). answer: the same plus differentials with
+    # diagnoses, references (7). All but the version is then cached until the next edit (see above).
+    expected = {"detail": 5, "answer": 7}[page]
     first = make_case()
     url = first.get_absolute_url() if page == "detail" else first.get_answer_url()
     with CaptureQueriesContext(connection) as one:
@@ -119,3 +128,19 @@ def test_case_page_query_count_does_not_grow_with_cases(client, page):
     with CaptureQueriesContext(connection) as fifty:
         assert client.get(url).status_code == 200
     assert len(one.captured_queries) == len(fifty.captured_queries) == expected
+
+
+@pytest.mark.parametrize("page", ["detail", "answer"])
+def test_a_draft_previewed_by_staff_stays_hidden_from_residents(client, admin_client, page):
+    draft = make_case(status=Case.Status.DRAFT)
+    url = draft.get_absolute_url() if page == "detail" else draft.get_answer_url()
+    assert admin_client.get(url).status_code == 200  # staff preview, now cached
+    assert client.get(url).status_code == 404
+
+
+def test_unpublishing_a_cached_case_hides_it_at_once(client, case):
+    assert client.get(case.get_answer_url()).status_code == 200
+    case.status = Case.Status.DRAFT
+    case.save()
+    assert client.get(case.get_absolute_url()).status_code == 404
+    assert client.get(case.get_answer_url()).status_code == 404

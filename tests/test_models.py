@@ -94,3 +94,47 @@ def test_loaddata_renders_markdown_that_fixtures_do_not_carry(tmp_path):
     case = Case.objects.get(slug="raw-case")
     assert case.presentation_html == "<p>Épanchement <em>pleural</em> </p>"
     assert "epanchement pleural" in case.search_text
+
+
+def test_filter_fields_follow_edits_to_spans_and_findings():
+    """The masks the list filters on are recomputed whenever a span or finding is saved or deleted."""
+    case = make_case(levels=((Level.L1, Level.L1),), findings=[{"modality": "mri", "compartment": "extradural"}])
+    ct = ImagingFinding.objects.create(case=case, order=2, modality="ct", compartment="paraspinal",
+                                       description="A paraspinal collection.")
+    span = LevelSpan.objects.create(case=case, order=2, first_level=Level.C5, last_level=Level.C6)
+    published = Case.objects.published()
+    assert published.in_region(Region.CERVICAL).filter(pk=case.pk).exists()
+    assert published.at_level(Level.C6).filter(pk=case.pk).exists()
+    assert published.search("paraspinal collection").filter(pk=case.pk).exists()
+    ct.delete()
+    span.delete()
+    assert not published.in_region(Region.CERVICAL).filter(pk=case.pk).exists()
+    assert not published.search("paraspinal collection").filter(pk=case.pk).exists()
+    assert published.at_level(Level.L1).filter(pk=case.pk).exists()
+
+
+def test_search_text_covers_findings_and_follows_their_edits():
+    case = make_case(findings=[{"description": "Flow voids along the dorsal cord surface."}])
+    assert Case.objects.search("flow voids").filter(pk=case.pk).exists()
+    finding = case.findings.get()
+    finding.description = "A smooth dural tail."
+    finding.save()
+    assert not Case.objects.search("flow voids").filter(pk=case.pk).exists()
+    assert Case.objects.search("dural tail").filter(pk=case.pk).exists()
+
+
+def test_every_content_edit_changes_the_content_version():
+    from cases.models import ContentVersion
+
+    case = make_case()
+    seen = {ContentVersion.current()}
+    for edit in (
+        lambda: Case.objects.get(pk=case.pk).save(),
+        lambda: case.findings.first().save(),
+        lambda: case.differentials.first().diagnosis.save(),
+        lambda: case.references.first().delete(),
+        lambda: case.known_primary.save(),
+    ):
+        edit()
+        seen.add(ContentVersion.current())
+    assert len(seen) == 6

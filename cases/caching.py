@@ -1,0 +1,27 @@
+"""Cached values keyed on the content version: this process's memory first, then the shared cache.
+
+Every key names the content version its value was computed from (ContentVersion), so the value
+under a key never changes. A copy kept in a worker's own memory therefore cannot go stale, and
+with a shared cache (DJANGO_CACHE_DIR) only the first request after an edit, in any worker,
+computes it. The timeout only bounds the memory used.
+"""
+from django.conf import settings
+from django.core.cache import caches
+
+SECONDS = 600
+TIERS = ("local", "default") if "local" in settings.CACHES else ("default",)
+
+
+def cached(key, compute):
+    """The value under `key`, computing and storing it (in every tier) the first time."""
+    missed = []
+    for alias in TIERS:
+        value = caches[alias].get(key)
+        if value is not None:
+            break
+        missed.append(alias)
+    else:
+        value = compute()
+    for alias in missed:
+        caches[alias].set(key, value, SECONDS)
+    return value
