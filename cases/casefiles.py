@@ -29,7 +29,8 @@ ROW_NAMES = {LevelSpan: "involved levels", ImagingFinding: "imaging finding", Re
 
 
 def is_derived(name):
-    return name.endswith("_html") or name == "search_text"
+    """Computed from other fields on save (markdown → HTML, search text, facet masks): never in files."""
+    return name.endswith(("_html", "_mask")) or name == "search_text"
 
 
 def file_fields(model):
