@@ -25,3 +25,19 @@ def cached(key, compute):
     for alias in missed:
         caches[alias].set(key, value, SECONDS)
     return value
+
+
+def presentation_html(case_id, version):
+    """A case's presentation side (facts, history, findings) as HTML, rendered once per content version.
+
+    Shown before the reveal, on the case page and as a quiz question: nothing answer-side is read.
+    """
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from .models import Case
+
+    return mark_safe(cached(
+        f"case-presentation:{case_id}:{version}",
+        lambda: render_to_string("cases/_presentation.html", {"case": Case.objects.for_detail().get(pk=case_id)}),
+    ))

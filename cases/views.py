@@ -10,7 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from .caching import cached
+from .caching import cached, presentation_html
 from .filters import CaseFilter, facets
 from .models import Case, ContentVersion, Diagnosis, Differential
 
@@ -92,11 +92,7 @@ def case_detail(request, slug):
     The presentation is read and rendered once per content version.
     """
     version, case = _page_shell(request, slug)
-    presentation = _cached(
-        f"case-presentation:{case.pk}:{version}",
-        lambda: render_to_string("cases/_presentation.html", {"case": Case.objects.for_detail().get(pk=case.pk)}),
-    )
-    return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation})
+    return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)})
 
 
 @require_safe

@@ -86,9 +86,10 @@ class QuizRun(models.Model):
 
 class QuestionQuerySet(models.QuerySet):
     def for_question(self):
-        """A question as served: its attempt (if any) and the case's presentation side only."""
+        """A question as served: its attempt (if any) and the case's title; the presentation is
+        cached HTML (cases.caching.presentation_html), the answer side never read."""
         return self.select_related("attempt").prefetch_related(
-            models.Prefetch("case", queryset=Case.objects.for_detail())
+            models.Prefetch("case", queryset=Case.objects.only("title", "slug"))
         )
 
     def for_reveal(self):

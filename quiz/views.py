@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases.caching import presentation_html
 from cases.filters import CaseFilter
-from cases.models import Diagnosis
+from cases.models import ContentVersion, Diagnosis
 
 from .forms import (
     MAX_RUN_LENGTH,
@@ -118,6 +119,7 @@ def question(request, token, n):
         "run": run,
         "question": question,
         "case": question.case,
+        "presentation": presentation_html(question.case_id, ContentVersion.current()),
         "form": form,
         "diagnosis_names": [] if options is not None else Diagnosis.objects.values_list("name", flat=True),
     })

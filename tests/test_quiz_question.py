@@ -209,11 +209,13 @@ def test_question_page_query_count_is_constant(client, django_assert_num_queries
         make_case()
     run = start_quiz(client, count=size, answer_format="free_text")
     mc = start_quiz(client, count=size, answer_format="multiple_choice")
-    # 1 session, 2 run (owned, with progress counts), 3 question with its attempt, 4 case (presentation
-    # side), 5 level spans, 6 findings, 7 diagnosis names for the datalist, 8 first serving: served_at
-    with django_assert_num_queries(8):
+    # 1 session, 2 run (owned, with progress counts), 3 question with its attempt, 4 case title,
+    # 5 first serving: served_at, 6 content version, then the presentation, rendered once per
+    # content version: 7 case (presentation side), 8 level spans, 9 findings; 10 diagnosis names
+    with django_assert_num_queries(10):
         assert client.get(question_url(run, 2)).status_code == 200
-    # multiple choice: the offered options instead of the datalist; a reload does not touch served_at
+    # multiple choice: the offered options instead of the datalist; a reload does not touch
+    # served_at, and the presentation comes from the cache
     client.get(question_url(mc, 2))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(question_url(mc, 2)).status_code == 200
