@@ -7,6 +7,10 @@ computes it. The timeout only bounds the memory used.
 """
 from django.conf import settings
 from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .models import Case
 
 SECONDS = 600
 TIERS = ("local", "default") if "local" in settings.CACHES else ("default",)
@@ -27,17 +31,17 @@ def cached(key, compute):
     return value
 
 
+def cached_html(key, render_html):
+    """HTML rendered by the first request after an edit (the key names the content version), then reused."""
+    return mark_safe(cached(key, render_html))
+
+
 def presentation_html(case_id, version):
     """A case's presentation side (facts, history, findings) as HTML, rendered once per content version.
 
     Shown before the reveal, on the case page and as a quiz question: nothing answer-side is read.
     """
-    from django.template.loader import render_to_string
-    from django.utils.safestring import mark_safe
-
-    from .models import Case
-
-    return mark_safe(cached(
+    return cached_html(
         f"case-presentation:{case_id}:{version}",
         lambda: render_to_string("cases/_presentation.html", {"case": Case.objects.for_detail().get(pk=case_id)}),
-    ))
+    )

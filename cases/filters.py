@@ -70,9 +70,6 @@ class BitFacet(Facet):
     def sql(self, value, quote):
         return f"({quote(self.column)} & %s) <> 0", [self.options[value][1]]
 
-    def matches(self, test, stored):
-        return stored is not None and int(stored) & test != 0
-
     def tally(self, groups):
         # Thousands of distinct level masks: count each set bit once rather than test every option.
         per_bit = Counter()
@@ -180,17 +177,16 @@ class CaseFilter(django_filters.FilterSet):
         return chosen
 
 
-def facets(*, data, queryset):
+def facets(filterset, *, queryset):
     """(cases shown, [facet with its options and the number of cases each would show]).
 
     A facet's counts honour every other chosen filter but not its own, so choosing a region still
     shows how many cases the other regions hold. One query: the cases matching the search go into
     a common table, then each facet groups them by its column under the other facets' conditions.
     """
-    filterset = CaseFilter(data, queryset=queryset)
     chosen = filterset.chosen()
     search = filterset.form.cleaned_data.get("q")
-    hits = (queryset.search(search[:200]) if search else queryset).order_by()
+    hits = (filterset.filter_search(queryset, "q", search) if search else queryset).order_by()
     all_ = _facets(PrimaryTumour.objects.only("name", "slug"))
 
     connection = connections[queryset.db]

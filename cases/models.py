@@ -3,10 +3,10 @@
 Every field an educator fills in says in its help text which side it is on:
 PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
-from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
 import uuid
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import connections, models, router
 from django.db.models import Prefetch, Q
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -398,9 +398,6 @@ class Case(DerivedFieldsMixin, models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    def index_fields(self, *, spans, findings):
-        return case_index_values(self.title, self.presentation, spans=spans, findings=findings)
-
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
@@ -654,7 +651,8 @@ def refresh_case_index(case_id):
     case = Case.objects.filter(pk=case_id).only("title", "presentation").first()
     if case is None:  # deleted along with its rows
         return
-    values = case.index_fields(
+    values = case_index_values(
+        case.title, case.presentation,
         spans=LevelSpan.objects.filter(case_id=case_id),
         findings=ImagingFinding.objects.filter(case_id=case_id).only(
             "modality", "compartment", "technique", "signal", "enhancement", "description"),

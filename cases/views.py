@@ -7,16 +7,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from .caching import cached, presentation_html
+from .caching import cached, cached_html, presentation_html
 from .filters import CaseFilter, facets
 from .models import Case, ContentVersion, Diagnosis, Differential
-
-def _cached(key, render_html):
-    """HTML rendered by the first request after an edit (the key names the content version), then reused."""
-    return mark_safe(cached(key, render_html))
 
 
 def _digest(*parts):
@@ -43,7 +38,7 @@ def case_list(request):
     def count_and_facets():
         return cached(
             f"{key}:facets:{_digest(_query_items(request.GET, without=('page', 'sort')))}",
-            lambda: facets(data=request.GET, queryset=visible),
+            lambda: facets(filterset, queryset=visible),
         )
 
     def page():
@@ -58,8 +53,8 @@ def case_list(request):
         "facets": SimpleLazyObject(lambda: count_and_facets()[1]),
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
     }
-    content = _cached(f"{key}:page:{_digest(_query_items(request.GET))}",
-                      lambda: render_to_string("cases/_case_list.html", context, request))
+    content = cached_html(f"{key}:page:{_digest(_query_items(request.GET))}",
+                          lambda: render_to_string("cases/_case_list.html", context, request))
     return render(request, "cases/case_list.html", {**context, "content": content})
 
 
@@ -105,7 +100,7 @@ def case_answer(request, slug):
         return render_to_string("cases/_presentation.html", {"case": full}) + render_to_string(
             "cases/_answer.html", {"case": full, "final": full.final_differential()})
 
-    body = _cached(f"case-answer:{case.pk}:{version}", render_case_and_answer)
+    body = cached_html(f"case-answer:{case.pk}:{version}", render_case_and_answer)
     return render(request, "cases/case_answer.html", {"case": case, "body": body})
 
 
