@@ -102,6 +102,7 @@ class PrimaryTumour(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "primary tumour"
+        constraints = [models.CheckConstraint(condition=~Q(slug=""), name="primary_tumour_slug_not_empty")]
 
     def __str__(self):
         return self.name
@@ -124,6 +125,18 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
         blank=True, help_text="ANSWER. Markdown: the imaging and clinical features that set it apart."
     )
     distinguishing_features_html = models.TextField(blank=True, editable=False)
+    broader = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="narrower",
+        help_text="ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for "
+                  "'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity "
+                  "earns partial credit.",
+    )
+    compartments = models.JSONField(
+        default=list, blank=True,
+        help_text="The compartments where a resident would weigh this entity (extradural, intradural "
+                  "extramedullary, intramedullary…): multiple-choice distractors are drawn from entities "
+                  "that share a compartment with the case.",
+    )
 
     objects = SlugNaturalKeyManager()
     markdown_fields = ("summary", "distinguishing_features")
@@ -131,6 +144,10 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "diagnoses"
+        constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="diagnosis_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(broader=models.F("pk")), name="diagnosis_not_broader_than_itself"),
+        ]
 
     def __str__(self):
         return self.name
@@ -378,6 +395,7 @@ class Case(DerivedFieldsMixin, models.Model):
             models.CheckConstraint(condition=Q(difficulty__in=[1, 2, 3]), name="case_difficulty_valid"),
             models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="case_status_valid"),
             models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=120), name="case_age_plausible"),
+            models.CheckConstraint(condition=~Q(slug=""), name="case_slug_not_empty"),
         ]
 
     def __str__(self):
@@ -435,6 +453,20 @@ class Case(DerivedFieldsMixin, models.Model):
 
     def final_differential(self):
         return next((d for d in self.differentials.all() if d.is_final), None)
+
+
+class FormerSlug(models.Model):
+    """A slug a published case was once served at: its old URL redirects permanently to the case."""
+
+    slug = models.SlugField(max_length=220, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(slug=""), name="former_slug_not_empty")]
+
+    def __str__(self):
+        return self.slug
 
 
 class ChildNaturalKeyManager(models.Manager):

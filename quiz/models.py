@@ -152,6 +152,7 @@ class Attempt(models.Model):
         CORRECT = "correct", "Correct"
         CLOSE = "close", "Close: awaiting your confirmation"
         CLOSE_CONFIRMED = "close_confirmed", "Close (typo confirmed)"
+        BROADER = "broader", "Right family: a broader term"
         WRONG = "wrong", "Wrong"
 
     question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="attempt")
@@ -167,7 +168,8 @@ class Attempt(models.Model):
     )
     differentials_credited = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=16, choices=Outcome)
-    score = models.PositiveSmallIntegerField(default=0, help_text="1 for a correct leading diagnosis, else 0.")
+    score = models.FloatField(
+        default=0, help_text="1 for a correct leading diagnosis, partial credit for a broader true term, else 0.")
     time_taken = models.DurationField(help_text="From the question first being served to the commit.")
     recall = models.PositiveSmallIntegerField(choices=Recall, null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
@@ -177,9 +179,9 @@ class Attempt(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(outcome__in=["correct", "close", "close_confirmed", "wrong"]),
+                condition=Q(outcome__in=["correct", "close", "close_confirmed", "broader", "wrong"]),
                 name="attempt_outcome_valid"),
-            models.CheckConstraint(condition=Q(score__in=[0, 1]), name="attempt_score_valid"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="attempt_score_valid"),
             models.CheckConstraint(
                 condition=Q(recall__isnull=True) | Q(recall__in=[1, 2, 3, 4]), name="attempt_recall_valid"),
         ]
