@@ -92,6 +92,9 @@ class Modality(models.TextChoices):
     PET = "pet", "PET"
     BONE_SCAN = "bone_scan", "Bone scan"
     MYELOGRAPHY = "myelography", "Myelography"
+    # Appended, never inserted: a modality's bit in the filter masks follows its position here.
+    ANGIOGRAPHY = "angiography", "Angiography (DSA, MR or CT angiography)"
+    ULTRASOUND = "ultrasound", "Ultrasound"
 
 
 class Plane(models.TextChoices):
