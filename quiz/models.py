@@ -86,11 +86,9 @@ class QuizRun(models.Model):
 
 class QuestionQuerySet(models.QuerySet):
     def for_question(self):
-        """A question as served: its attempt (if any) and the case's title; the presentation is
-        cached HTML (cases.caching.presentation_html), the answer side never read."""
-        return self.select_related("attempt").prefetch_related(
-            models.Prefetch("case", queryset=Case.objects.only("title", "slug"))
-        )
+        """A question as served: its attempt (if any). The case is an unknown: not even its title is
+        read; the presentation is cached HTML (cases.caching.presentation_html)."""
+        return self.select_related("attempt")
 
     def for_reveal(self):
         """A question with its attempt and everything the case's answer page shows."""

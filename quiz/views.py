@@ -118,7 +118,6 @@ def question(request, token, n):
     return render(request, "quiz/question.html", {
         "run": run,
         "question": question,
-        "case": question.case,
         "presentation": presentation_html(question.case_id, ContentVersion.current()),
         "form": form,
         "diagnosis_names": [] if options is not None else Diagnosis.objects.values_list("name", flat=True),

@@ -1,4 +1,5 @@
 """The question page: the case as an unknown, and nothing that gives the answer away until it is committed."""
+import html
 import re
 from datetime import timedelta
 
@@ -49,7 +50,7 @@ def take_quiz_checking_spoilers(client, cases, *, mode, answer_format):
         url = question_url(run, question.position)
         page = client.get(url)
         assert page.status_code == 200
-        assert f"<title>Question {question.position} of {len(cases)} ·" in page.content.decode()
+        assert f"<title>Unknown {question.position} of {len(cases)} ·" in page.content.decode()
         before_commit = [
             page,
             client.post(url, {"choice": "99"} if run.is_multiple_choice else {"answer": ""}),  # refused
@@ -58,6 +59,7 @@ def take_quiz_checking_spoilers(client, cases, *, mode, answer_format):
         ]
         for response in before_commit:
             assert leaked(response, unrevealed) == [], response.request["PATH_INFO"]
+            assert unnamed(response, unrevealed) == [], response.request["PATH_INFO"]
         assert not Attempt.objects.filter(question=question).exists()
         if run.is_multiple_choice:
             check_options(page, question.case)
@@ -79,6 +81,14 @@ def take_quiz_checking_spoilers(client, cases, *, mode, answer_format):
         assert shown(client.get(question_url(run, question.position) + "reveal/"), question.case)
         assert spoilers(question.case)["final"] in summary.content.decode()
     return run
+
+
+def unnamed(response, cases):
+    """Whatever in the response would say which case a question is: its title, its slug, a link to it."""
+    text = html.unescape(response.content.decode()) + "\n" + "\n".join(response.headers.values())
+    found = [case.title for case in cases if case.title.casefold() in text.casefold()]
+    found += [case.slug for case in cases if case.slug in text]
+    return found + re.findall(r"/cases/[\w-]+", text)
 
 
 def check_options(page, case):
@@ -209,13 +219,14 @@ def test_question_page_query_count_is_constant(client, django_assert_num_queries
         make_case()
     run = start_quiz(client, count=size, answer_format="free_text")
     mc = start_quiz(client, count=size, answer_format="multiple_choice")
-    # 1 session, 2 run (owned, with progress counts), 3 question with its attempt, 4 case title,
-    # 5 first serving: served_at, 6 content version, then the presentation, rendered once per
-    # content version: 7 case (presentation side), 8 level spans, 9 findings; 10 diagnosis names
-    with django_assert_num_queries(10):
+    # 1 session, 2 run (owned, with progress counts), 3 question with its attempt (not even the
+    # case's title: it is an unknown), 4 first serving: served_at, 5 content version, then the
+    # presentation, rendered once per content version: 6 case (presentation side), 7 level spans,
+    # 8 findings; 9 diagnosis names
+    with django_assert_num_queries(9):
         assert client.get(question_url(run, 2)).status_code == 200
     # multiple choice: the offered options instead of the datalist; a reload does not touch
     # served_at, and the presentation comes from the cache
     client.get(question_url(mc, 2))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(question_url(mc, 2)).status_code == 200
