@@ -10,7 +10,7 @@ from collections import Counter
 
 import django_filters
 from django.db import connections
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
 from .models import Case, PrimaryTumour
@@ -156,6 +156,12 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields = []
 
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        # Only the primaries of cases this visitor may see: a draft's primary would announce it.
+        self.filters["primary"].queryset = PrimaryTumour.objects.filter(
+            Exists(self.queryset.filter(known_primary=OuterRef("pk"))))
+
     def filter_search(self, queryset, name, value):
         return queryset.search(value[:200])
 
@@ -187,7 +193,7 @@ def facets(filterset, *, queryset):
     chosen = filterset.chosen()
     search = filterset.form.cleaned_data.get("q")
     hits = (filterset.filter_search(queryset, "q", search) if search else queryset).order_by()
-    all_ = _facets(PrimaryTumour.objects.only("name", "slug"))
+    all_ = _facets(filterset.filters["primary"].queryset.only("name", "slug"))
 
     connection = connections[queryset.db]
     quote = connection.ops.quote_name

@@ -111,6 +111,23 @@ class PrimaryTumour(models.Model):
         return (self.slug,)
 
 
+class DiagnosisQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Entries a resident may see: all but those that only draft cases use (staff see every entry).
+
+        An entry no case uses yet (a broader term, say) gives nothing away; one that only drafts use
+        would announce a case still being written.
+        """
+        if user.is_staff:
+            return self
+        rows = Differential.objects.filter(diagnosis=models.OuterRef("pk"))
+        return self.filter(~models.Exists(rows) | models.Exists(rows.filter(case__status=Case.Status.PUBLISHED)))
+
+
+class DiagnosisManager(SlugNaturalKeyManager.from_queryset(DiagnosisQuerySet)):
+    pass
+
+
 class Diagnosis(DerivedFieldsMixin, models.Model):
     name = models.CharField(max_length=160, unique=True, help_text="ANSWER. The entity's usual name.")
     slug = models.SlugField(max_length=180, unique=True)
@@ -138,7 +155,7 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
                   "that share a compartment with the case.",
     )
 
-    objects = SlugNaturalKeyManager()
+    objects = DiagnosisManager()
     markdown_fields = ("summary", "distinguishing_features")
 
     class Meta:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/<slug:slug>/answer/", views.case_answer, name="case-answer"),
     path("diagnoses/", views.diagnosis_list, name="diagnosis-list"),
     path("diagnoses/<slug:slug>/", views.diagnosis_detail, name="diagnosis-detail"),
+    path("diagnoses/<slug:slug>/cases/", views.diagnosis_cases, name="diagnosis-cases"),
 ]

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .caching import cached, cached_html, presentation_html
@@ -106,19 +107,27 @@ def case_answer(request, slug):
 
 @require_safe
 def diagnosis_list(request):
-    diagnoses = Diagnosis.objects.only("name", "slug", "summary_html")
+    diagnoses = Diagnosis.objects.visible_to(request.user).only("name", "slug")
     return render(request, "cases/diagnosis_list.html", {"diagnoses": diagnoses})
 
 
 @require_safe
 def diagnosis_detail(request, slug):
-    """The entry, and the cases it appears in (the page warns that this reveals them)."""
-    diagnosis = get_object_or_404(Diagnosis, slug=slug)
+    """The entity itself: what it is and what sets it apart. Which cases it answers is one step further."""
+    diagnosis = get_object_or_404(Diagnosis.objects.visible_to(request.user), slug=slug)
+    return render(request, "cases/diagnosis_detail.html", {"diagnosis": diagnosis})
+
+
+@never_cache
+@require_safe
+def diagnosis_cases(request, slug):
+    """The deliberate second step: the cases where this entity is the answer or an alternative."""
+    diagnosis = get_object_or_404(Diagnosis.objects.visible_to(request.user).only("name", "slug"), slug=slug)
     rows = (
         Differential.objects.filter(diagnosis=diagnosis, case__in=Case.objects.visible_to(request.user))
-        .select_related("case").only("is_final", "case__title", "case__slug").order_by("case__title")
+        .select_related("case").only("is_final", "case__title", "case__slug").order_by("case__title", "case__pk")
     )
-    return render(request, "cases/diagnosis_detail.html", {
+    return render(request, "cases/diagnosis_cases.html", {
         "diagnosis": diagnosis,
         "final_in": [row.case for row in rows if row.is_final],
         "differential_in": [row.case for row in rows if not row.is_final],

@@ -120,7 +120,8 @@ def question(request, token, n):
         "question": question,
         "presentation": presentation_html(question.case_id, ContentVersion.current()),
         "form": form,
-        "diagnosis_names": [] if options is not None else Diagnosis.objects.values_list("name", flat=True),
+        "diagnosis_names": [] if options is not None else (
+            Diagnosis.objects.visible_to(request.user).values_list("name", flat=True)),
     })
 
 

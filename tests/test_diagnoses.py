@@ -1,8 +1,12 @@
+"""The diagnosis vocabulary: entity pages that spoil no case, and the cases behind a deliberate second step."""
+import re
+
 import pytest
+from django.contrib.auth.models import User
 
 from cases.models import Case
 
-from .factories import make_case, make_diagnosis
+from .factories import make_case, make_diagnosis, make_primary
 
 pytestmark = pytest.mark.django_db
 
@@ -14,15 +18,65 @@ def test_vocabulary_lists_every_entry(client):
     assert "Meningioma" in html and "Schwannoma" in html
 
 
-def test_entry_page_warns_then_lists_cases_where_it_is_final_or_differential(client):
+def test_entry_page_names_no_case_and_links_to_no_case(client):
     final_case = make_case(final="Meningioma", differentials=("Schwannoma",))
     other_case = make_case(final="Schwannoma", differentials=("Meningioma",))
-    make_case(title="Draft with meningioma", final="Meningioma", differentials=(), status=Case.Status.DRAFT)
     response = client.get("/diagnoses/meningioma/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Spoiler" in html
-    assert html.index("Spoiler") < html.index(final_case.title)
+    assert "Summary of Meningioma." in html
+    for case in (final_case, other_case):
+        assert case.title not in html and case.slug not in html
+    assert re.findall(r"/cases/[\w-]+", html) == []
+    # The one way on to the cases is a plain link, which nothing fetches ahead of time.
+    assert '<a class="button" href="/diagnoses/meningioma/cases/" rel="nofollow">' in html
+    assert "prefetch" not in html and "prerender" not in html
+
+
+def test_answer_page_links_its_differentials_to_entity_pages_that_spoil_nothing(client):
+    case = make_case(final="Meningioma", differentials=("Schwannoma",))
+    other = make_case(final="Schwannoma", differentials=())
+    answer = client.get(case.get_answer_url()).content.decode()
+    assert 'href="/diagnoses/schwannoma/"' in answer
+    assert other.title not in client.get("/diagnoses/schwannoma/").content.decode()
+
+
+def test_second_step_lists_cases_where_it_is_final_or_differential_but_no_draft(client):
+    final_case = make_case(final="Meningioma", differentials=("Schwannoma",))
+    other_case = make_case(final="Schwannoma", differentials=("Meningioma",))
+    make_case(title="Draft with meningioma", final="Meningioma", differentials=(), status=Case.Status.DRAFT)
+    response = client.get("/diagnoses/meningioma/cases/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    assert html.index("give away the answers") < html.index(final_case.title)
     final_section, differential_section = html.split("In the differential of")
     assert final_case.title in final_section and other_case.title in differential_section
     assert "Draft with meningioma" not in html
+
+
+def test_entries_only_drafts_use_are_hidden_from_residents_but_not_from_staff(client):
+    make_case(final="Meningioma", differentials=())
+    make_case(title="A case still being written", final="Chordoma", differentials=("Giant cell tumour",),
+              primary="Thyroid carcinoma", status=Case.Status.DRAFT)
+    make_diagnosis("Metastasis")  # a broader term no case uses yet gives nothing away
+    listing = client.get("/diagnoses/").content.decode()
+    assert "Meningioma" in listing and "Metastasis" in listing
+    assert "Chordoma" not in listing and "Giant cell tumour" not in listing
+    for path in ("/diagnoses/chordoma/", "/diagnoses/chordoma/cases/", "/diagnoses/giant-cell-tumour/"):
+        assert client.get(path).status_code == 404
+    assert "Thyroid carcinoma" not in client.get("/").content.decode()
+    assert "Thyroid carcinoma" not in client.get("/quiz/").content.decode()
+
+    staff = User.objects.create_user("editor", password="pw", is_staff=True)
+    client.force_login(staff)
+    assert "Chordoma" in client.get("/diagnoses/").content.decode()
+    assert client.get("/diagnoses/chordoma/").status_code == 200
+    assert "Thyroid carcinoma" in client.get("/").content.decode()
+
+
+def test_an_entry_published_cases_use_stays_visible_while_a_draft_also_uses_it(client):
+    make_case(final="Meningioma", differentials=())
+    make_case(final="Meningioma", differentials=(), status=Case.Status.DRAFT)
+    make_primary("Renal cell carcinoma")  # no case at all
+    assert client.get("/diagnoses/meningioma/").status_code == 200

@@ -230,3 +230,13 @@ def test_question_page_query_count_is_constant(client, django_assert_num_queries
     client.get(question_url(mc, 2))
     with django_assert_num_queries(5):
         assert client.get(question_url(mc, 2)).status_code == 200
+
+
+def test_the_suggestion_list_leaves_out_entities_only_drafts_use(client):
+    three_cases()
+    make_case(final="Chordoma", differentials=("Giant cell tumour",), status=Case.Status.DRAFT)
+    run = start_quiz(client, count=1)
+    page = client.get(question_url(run, 1)).content.decode()
+    datalist = re.search(r"<datalist id=\"diagnosis-names\">(.*?)</datalist>", page, re.S).group(1)
+    assert "Spinal lymphoma" in datalist
+    assert "Chordoma" not in datalist and "Giant cell tumour" not in datalist
