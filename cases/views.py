@@ -91,6 +91,7 @@ def case_detail(request, slug):
     return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)})
 
 
+@never_cache  # a shared proxy must never keep an answer (nor serve it to someone who has not asked)
 @require_safe
 def case_answer(request, slug):
     """The case with its answer, rendered once per content version like the case page."""

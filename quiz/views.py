@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.caching import presentation_html
@@ -64,6 +65,7 @@ def _start(request, *, cases, count, mode, answer_format, is_review=False):
     return run
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def quiz_start(request):
     """Choose cases with the case list's filters, how many, the mode and the answer format."""
@@ -88,6 +90,7 @@ def _options(question):
     return [chosen[pk] for pk in question.option_ids if pk in chosen]
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def question(request, token, n):
     """The case as an unknown: presentation side only, until the resident commits an answer."""
@@ -136,6 +139,7 @@ def _answered_question_or_redirect(request, run, n, queryset):
     return question, None
 
 
+@never_cache
 @require_safe
 def reveal(request, token, n):
     """The resident's answer beside the final diagnosis, then the case's whole answer page."""
@@ -155,6 +159,7 @@ def reveal(request, token, n):
     })
 
 
+@never_cache
 @require_POST
 def confirm(request, token, n):
     """'I meant this' (or not) for an answer graded close."""
@@ -168,6 +173,7 @@ def confirm(request, token, n):
     return redirect(question.get_reveal_url())
 
 
+@never_cache
 @require_POST
 def rate(request, token, n):
     """Record recall (Again / Hard / Good / Easy), which schedules the case's next review."""
@@ -185,6 +191,7 @@ def rate(request, token, n):
     return redirect(_next_url(run))
 
 
+@never_cache
 @require_safe
 def summary(request, token):
     """The score, time per case and a breakdown by facet; in an exam, the delayed reveal of every answer."""
@@ -203,6 +210,7 @@ def summary(request, token):
     })
 
 
+@never_cache
 @require_safe
 def progress(request):
     """A resident's record: attempts over time, accuracy by facet, the most missed cases, what is due."""
@@ -210,8 +218,10 @@ def progress(request):
         return render(request, "quiz/progress_anonymous.html")
     # Every answered question is read once and tallied in Python: a resident's history is
     # hundreds of rows, and the query count stays the same however long it grows.
+    # An exam counts once it is finished: until then its answers are not even revealed to the resident.
     questions = list(
         Question.objects.filter(run__user=request.user, attempt__isnull=False)
+        .exclude(run__mode=QuizRun.Mode.EXAM, run__finished_at__isnull=True)
         .for_summary().order_by("attempt__created_at")
     )
     return render(request, "quiz/progress.html", {
@@ -225,6 +235,7 @@ def progress(request):
     })
 
 
+@never_cache
 @login_required
 @require_POST
 def review_start(request):

@@ -122,3 +122,17 @@ def test_progress_query_count_is_constant(client, ada, django_assert_num_queries
     # 5 level spans, 6 findings, 7 final diagnoses, 8 cards due with their cases
     with django_assert_num_queries(8):
         assert client.get("/progress/").status_code == 200
+
+
+def test_an_unfinished_exam_counts_nowhere_until_it_is_finished(client, ada):
+    first, second = make_case(), make_case()
+    exam = start_quiz(client, mode="exam", count=2)
+    client.post(question_url(exam, 1), {"answer": "Meningioma"})  # a miss, in an exam still running
+    page = client.get("/progress/").content.decode()
+    assert "No answers yet" in page
+    assert "missed" not in page and first.title not in page and second.title not in page
+
+    client.post(question_url(exam, 2), {"answer": "Meningioma"})  # the last answer finishes the exam
+    page = client.get("/progress/").content.decode()
+    assert "<strong>0 of 2</strong> answers correct" in page
+    assert "missed 1 of 1" in page
