@@ -1,12 +1,10 @@
 import hashlib
-from functools import cache as once
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -19,44 +17,42 @@ def _digest(*parts):
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def _query_items(querydict, *, without=()):
-    return sorted((k, v) for k, values in querydict.lists() if k not in without for v in values)
-
-
 @require_safe
 def case_list(request):
     """Filters with counts, then a page of cards.
 
-    The counts and the rendered page are cached under the content version (one query), so any
-    edit shows at once; counting costs one query that scans the facet index.
+    The counts and the rendered page are cached under the content version (one query), keyed by
+    the validated filters, so any edit shows at once and a junk parameter renders nothing new.
     """
     visible = Case.objects.visible_to(request.user)
-    # Built only when the page is rendered: building a FilterSet copies every filter.
-    filterset = SimpleLazyObject(lambda: CaseFilter(request.GET, queryset=visible.for_list()))
+    filterset = CaseFilter(request.GET, queryset=visible.for_list())
+    chosen = filterset.chosen()  # validates: what is not understood is ignored, and named once
+    search = filterset.form.cleaned_data.get("q") or ""
+    sort = filterset.form.cleaned_data.get("sort") or ""
+    not_understood = sorted(filterset.form.errors)
     key = "case-list:" + _digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
 
-    @once
-    def count_and_facets():
-        return cached(
-            f"{key}:facets:{_digest(_query_items(request.GET, without=('page', 'sort')))}",
-            lambda: facets(filterset, queryset=visible),
-        )
+    total, facet_options = cached(f"{key}:facets:{_digest(chosen, search)}", lambda: facets(filterset, queryset=visible))
+    paginator = Paginator(filterset.qs, settings.CASES_PER_PAGE)
+    paginator.count = total  # instead of a COUNT query
+    page_obj = paginator.get_page(request.GET.get("page"))
 
-    def page():
-        paginator = Paginator(filterset.qs, settings.CASES_PER_PAGE)
-        paginator.count = count_and_facets()[0]  # instead of a COUNT query
-        return paginator.get_page(request.GET.get("page"))
-
-    # Lazy, so a cached page runs none of their queries nor builds the form (tests may still read them).
-    context = {
-        "filterset": filterset,
-        "page_obj": SimpleLazyObject(page),
-        "facets": SimpleLazyObject(lambda: count_and_facets()[1]),
-        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
-    }
-    content = cached_html(f"{key}:page:{_digest(_query_items(request.GET))}",
-                          lambda: render_to_string("cases/_case_list.html", context, request))
-    return render(request, "cases/case_list.html", {**context, "content": content})
+    # Links (pages, the quiz) carry the validated filters only, never whatever else was in the URL.
+    params = QueryDict(mutable=True)
+    params.update({**chosen, **({"q": search} if search else {}), **({"sort": sort} if sort else {})})
+    content = cached_html(
+        f"{key}:page:{_digest(chosen, search, sort, not_understood, page_obj.number)}",
+        lambda: render_to_string("cases/_case_list.html", {
+            "filterset": filterset,
+            "facets": facet_options,
+            "page_obj": page_obj,
+            "params": params,
+            "search": search,
+            "not_understood": [filterset.form[name].label or name for name in not_understood],
+            "is_filtered": bool(chosen or search),
+        }, request),
+    )
+    return render(request, "cases/case_list.html", {"content": content})
 
 
 @require_safe

@@ -78,7 +78,7 @@ def test_seeding_again_adds_more_without_clashing(seeded):
 def test_seeded_cases_render_on_every_page(client, seeded):
     case = seeded.first()
     listing = client.get("/", {"q": "synthetic"})
-    assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == 30
+    assert listing.status_code == 200 and "30 cases match your filters" in listing.content.decode()
     assert client.get(case.get_absolute_url()).status_code == 200
     answer = client.get(case.get_answer_url()).content.decode()
     assert case.final_differential().diagnosis.name in answer
