@@ -4,6 +4,7 @@ Every field an educator fills in says in its help text which side it is on:
 PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
 import uuid
+from html import unescape
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
@@ -13,6 +14,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from .anatomy import (
@@ -205,10 +207,16 @@ FACET_COLUMNS = (
 )
 
 
-def case_index_values(title, presentation, *, spans, findings):
+def visible_text(html):
+    """What a reader sees of rendered, sanitised HTML: its text, without tags, link targets or comments."""
+    return unescape(strip_tags(html))
+
+
+def case_index_values(title, presentation_html, *, spans, findings):
     """A case's derived search and filter fields, from its level spans and imaging findings.
 
-    Reads only plain attributes, so migrations can call it with historical rows.
+    The search text is what the case page shows before the reveal (the rendered presentation and
+    findings), never text the page does not show, such as a link's address or a comment.
     """
     values = {"region_mask": 0, "level_mask": 0, "compartment_mask": 0, "modality_mask": 0}
     for span in spans:
@@ -219,12 +227,12 @@ def case_index_values(title, presentation, *, spans, findings):
             values["region_mask"] |= REGION_BITS[region]
         for level in range(span.first_level, span.last_level + 1):
             values["level_mask"] |= level_bit(level)
-    texts = [title, presentation]
+    texts = [title, visible_text(presentation_html)]
     for finding in findings:
         if finding.compartment:
             values["compartment_mask"] |= COMPARTMENT_BITS[finding.compartment]
         values["modality_mask"] |= MODALITY_BITS[finding.modality]
-        texts += [finding.technique, finding.signal, finding.enhancement, finding.description]
+        texts += [finding.technique, finding.signal, finding.enhancement, visible_text(finding.description_html)]
     values["search_text"] = fold("\n".join(texts))
     return values
 
@@ -697,14 +705,14 @@ class ContentVersion(models.Model):
 
 def refresh_case_index(case_id):
     """Recompute a case's search text and filter masks from its rows (one UPDATE, no signal)."""
-    case = Case.objects.filter(pk=case_id).only("title", "presentation").first()
+    case = Case.objects.filter(pk=case_id).only("title", "presentation_html").first()
     if case is None:  # deleted along with its rows
         return
     values = case_index_values(
-        case.title, case.presentation,
+        case.title, case.presentation_html,
         spans=LevelSpan.objects.filter(case_id=case_id),
         findings=ImagingFinding.objects.filter(case_id=case_id).only(
-            "modality", "compartment", "technique", "signal", "enhancement", "description"),
+            "modality", "compartment", "technique", "signal", "enhancement", "description_html"),
     )
     Case.objects.filter(pk=case_id).update(**values)
 

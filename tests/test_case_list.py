@@ -259,3 +259,15 @@ def test_a_draft_staff_saw_is_not_served_to_a_resident_from_the_cache(client, th
     assert editor.get(draft.get_absolute_url()).status_code == 200
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert client.get(draft.get_answer_url()).status_code == 404
+
+
+def test_search_finds_what_the_page_shows_not_link_addresses_or_comments(client):
+    case = make_case(
+        title="Woman with a long history of back pain",
+        presentation="Read [the referral letter](https://example.org/zebra-report) first. <!-- quagga -->",
+        findings=[{"description": "An <span title='okapi'>enhancing</span> focus; see [figure](https://e.org/ibex)."}],
+    )
+    assert titles(client.get("/", {"q": "referral letter"})) == [case.title]
+    assert titles(client.get("/", {"q": "figure enhancing"})) == [case.title]
+    for hidden in ("zebra", "quagga", "okapi", "ibex", "example org", "https"):
+        assert titles(client.get("/", {"q": hidden})) == [], hidden

@@ -67,12 +67,50 @@ class Migration(migrations.Migration):
     ]
 
 
-def fill_derived_fields(apps, schema_editor):
-    from cases.models import case_index_values
+# The computation as it stood when this migration was written, copied here so that a fresh
+# `migrate` never depends on today's code (a later change to the masks or the search text comes
+# with its own migration).
+_REGIONS = ["cervical", "thoracic", "lumbar", "sacral", "coccygeal"]
+_REGION_BOUNDS = {"cervical": (1, 7), "thoracic": (8, 19), "lumbar": (20, 24), "sacral": (25, 29), "coccygeal": (30, 30)}
+_COMPARTMENTS = ["intramedullary", "intradural_extramedullary", "extradural", "vertebral_body", "disc_endplates",
+                 "leptomeningeal", "paraspinal"]
+_MODALITIES = ["mri", "ct", "radiograph", "pet", "bone_scan", "myelography"]
 
+
+def _fold(text):
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _index_values(title, presentation, *, spans, findings):
+    values = {"region_mask": 0, "level_mask": 0, "compartment_mask": 0, "modality_mask": 0}
+    for span in spans:
+        if span.first_level is None:
+            values["region_mask"] |= 1 << _REGIONS.index(span.region)
+            continue
+        for region, (low, high) in _REGION_BOUNDS.items():
+            if span.first_level <= high and span.last_level >= low:
+                values["region_mask"] |= 1 << _REGIONS.index(region)
+        for level in range(span.first_level, span.last_level + 1):
+            values["level_mask"] |= 1 << (level - 1)
+    texts = [title, presentation]
+    for finding in findings:
+        if finding.compartment:
+            values["compartment_mask"] |= 1 << _COMPARTMENTS.index(finding.compartment)
+        values["modality_mask"] |= 1 << _MODALITIES.index(finding.modality)
+        texts += [finding.technique, finding.signal, finding.enhancement, finding.description]
+    values["search_text"] = _fold("\n".join(texts))
+    return values
+
+
+def fill_derived_fields(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     for case in Case.objects.only("title", "presentation").iterator(chunk_size=2000):
-        Case.objects.filter(pk=case.pk).update(**case_index_values(
+        Case.objects.filter(pk=case.pk).update(**_index_values(
             case.title, case.presentation, spans=case.level_spans.all(), findings=case.findings.all()))
     apps.get_model("cases", "ContentVersion").objects.create(pk=1, token="initial")
     # Fresh planner statistics: the new index is only used well when the database knows that

@@ -128,7 +128,7 @@ class Command(BaseCommand):
             first, last, _ = levels[0]
             case_findings = [self.make_finding(case, order, first, last, rng=rng) for order in range(1, n_findings + 1)]
             # The derived fields a save would compute (see refresh_case_index), since bulk_create sends no signal.
-            for name, value in case_index_values(case.title, case.presentation, spans=case_spans,
+            for name, value in case_index_values(case.title, case.presentation_html, spans=case_spans,
                                                  findings=case_findings).items():
                 setattr(case, name, value)
             cases.append(case)
