@@ -38,7 +38,7 @@ def page(browser):
     page.console_errors = errors
     yield page
     context.close()
-    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    assert errors == [], errors
 
 
 @pytest.fixture(autouse=True)

@@ -44,9 +44,11 @@ def test_a_practice_quiz_from_the_case_list_by_clicking(live_server, page, cases
     page.click("button:text('Start the quiz')")
 
     for n in (1, 2):
-        assert page.title() == f"Question {n} of 2 · Casebook"
+        assert page.title() == f"Unknown {n} of 2 · Casebook"
         final = final_of(n)
         assert page.locator(f"text={final}").count() == 0
+        unknown = QuizRun.objects.latest("created_at").questions.get(position=n).case
+        assert unknown.title not in page.content() and unknown.slug not in page.content()
         page.fill("#id_answer", final.lower() if n == 1 else "Spinal lymphoma")
         page.dblclick("button:text('Commit my answer')")  # a double click commits once
         page.wait_for_selector(".verdict")
@@ -75,7 +77,7 @@ def test_an_exam_in_multiple_choice_by_clicking(live_server, page, cases):
     page.click("button:text('Start the quiz')")
 
     for n in (1, 2):
-        assert page.title() == f"Question {n} of 2 · Casebook"
+        assert page.title() == f"Unknown {n} of 2 · Casebook"
         options = page.locator(".options label").all_inner_texts()
         assert len(options) >= 5 and options == sorted(options, key=str.casefold)
         page.click(f".options label:text-is('{final_of(1)}')" if n == 1 else ".options label >> nth=0")
