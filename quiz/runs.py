@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from cases.models import Case, Diagnosis, Differential
 
-from .grading import Grade, credit_differentials, grade_answer, grade_choice
+from .grading import Grade, credit_differentials, grade_answer, grade_choice, score_for
 from .models import Attempt, Question, QuizRun, ReviewCard
 from .scheduling import schedule_review
 
@@ -82,12 +82,11 @@ def _grade(*, case_id, text, chosen, differentials):
         return Grade(Attempt.Outcome.WRONG), []
     if chosen is not None:
         return grade_choice(diagnosis=final.diagnosis, chosen=chosen), []
-    vocabulary = Diagnosis.objects.exclude(pk=final.diagnosis_id).only("name", "aliases")
-    other_names = [name for diagnosis in vocabulary for name in diagnosis.names()]
+    vocabulary = Diagnosis.objects.only("name", "aliases", "broader_id")  # broader links: partial credit
     alternatives = [
         d.diagnosis for d in Differential.objects.filter(case=case_id, is_final=False).select_related("diagnosis")
     ]
-    return (grade_answer(diagnosis=final.diagnosis, text=text, other_names=other_names),
+    return (grade_answer(diagnosis=final.diagnosis, text=text, vocabulary=vocabulary),
             credit_differentials(alternatives=alternatives, texts=differentials))
 
 
@@ -126,7 +125,7 @@ def confirm_close(*, attempt, meant_it):
         attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if attempt.outcome == Attempt.Outcome.CLOSE:
             attempt.outcome = Attempt.Outcome.CLOSE_CONFIRMED if meant_it else Attempt.Outcome.WRONG
-            attempt.score = 1 if meant_it else 0
+            attempt.score = score_for(attempt.outcome)
             attempt.save(update_fields=["outcome", "score"])
     return attempt
 
