@@ -83,3 +83,21 @@ def test_each_review_builds_on_the_cards_state():
     card = ReviewCard.objects.get()
     assert card.due - first_due > first_due - NOW
     assert card.last_reviewed_at == first_due
+
+
+@pytest.mark.django_db
+def test_a_replayed_rating_counts_once(client):
+    """A second POST of a rating (a double click, a resubmitted form) neither re-rates nor reschedules."""
+    user = User.objects.create_user("ada", password="a long enough password 42")
+    client.force_login(user)
+    make_case()
+    run = start_quiz(client, count=1)
+    client.post(question_url(run, 1), {"answer": "IDEM metastasis"})
+    client.post(question_url(run, 1) + "rate/", {"recall": "3"})
+    card = ReviewCard.objects.get()
+    first = (card.state, card.due, card.last_reviewed_at)
+    for recall in ("3", "1"):
+        assert client.post(question_url(run, 1) + "rate/", {"recall": recall}).status_code == 302
+    card.refresh_from_db()
+    assert (card.state, card.due, card.last_reviewed_at) == first
+    assert Attempt.objects.get().recall == 3
