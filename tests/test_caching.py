@@ -4,6 +4,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from cases import caching
+from tests.factories import make_case
 
 TWO_TIERS = {
     "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": None},
@@ -35,6 +36,16 @@ def test_a_value_is_computed_once_for_all_workers(two_tiers):
     assert caches["local"].get("page:v1") == "<p>rendered</p>"
 
 
-def test_a_new_content_version_is_a_new_key(two_tiers):
-    assert caching.cached("page:v1", lambda: "old") == "old"
-    assert caching.cached("page:v2", lambda: "new") == "new"
+@pytest.mark.django_db
+def test_an_edit_reaches_every_worker_though_each_keeps_its_own_copy(two_tiers, client):
+    """A worker's memory keeps the page it rendered; an edit changes the key, so no worker serves the old one."""
+    case = make_case(title="Woman with a first title")
+    assert case.title in client.get("/").content.decode()
+    assert client.get("/").content.decode().count(case.title) == 1  # the copy in this worker's memory
+    case.title = "Woman with a second title"
+    case.save()
+    html = client.get("/").content.decode()
+    assert "Woman with a second title" in html and "Woman with a first title" not in html
+    caches["local"].clear()  # another worker, which has only the shared files
+    html = client.get("/").content.decode()
+    assert "Woman with a second title" in html and "Woman with a first title" not in html
