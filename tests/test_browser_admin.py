@@ -3,6 +3,7 @@ import re
 from importlib import import_module
 
 import pytest
+from playwright.sync_api import expect
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 
@@ -98,7 +99,11 @@ def test_an_editor_merges_two_diagnosis_entries_through_the_confirmation_page(li
 
     page.goto(live_server.url + "/admin/cases/diagnosis/")
     sign_in(page, "editor")
-    page.check("#action-toggle")
+    # Tick each row itself: the select-all box needs the admin's script, which may not be ready yet.
+    rows = page.locator("input[name=_selected_action]")
+    expect(rows).to_have_count(2)
+    for n in range(2):
+        rows.nth(n).check()
     page.select_option("select[name=action]", "merge")
     page.get_by_role("button", name="Go").click()
     page.get_by_role("radio", name=re.compile("Spinal epidural abscess")).check()
