@@ -2,7 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
@@ -10,7 +10,16 @@ from django.utils.translation import ngettext
 from .anatomy import Compartment, Modality, Region
 from .editorial import merge_diagnoses, publish_case, unpublish_case
 from .forms import CaseForm, DifferentialFormSet, OrderedInlineFormSet, OrderedRowForm
-from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference
+from .models import (
+    Case,
+    Diagnosis,
+    Differential,
+    ImagingFinding,
+    LevelSpan,
+    PrimaryTumour,
+    Reference,
+    batched_edits,
+)
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -131,6 +140,12 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description="levels")
     def levels(self, case):
         return case.levels_label()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One save of the page writes the case and every inline row: index the case and renew the
+        # cached pages once, inside the same transaction, rather than once per row.
+        with transaction.atomic(using=router.db_for_write(Case)), batched_edits():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("cases.publish_case")

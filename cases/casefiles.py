@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .editorial import title_spoiler
-from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference
+from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference, batched_edits
 
 CHILDREN = [LevelSpan, ImagingFinding, Differential, Reference]
 MODELS = [PrimaryTumour, Diagnosis, Case, *CHILDREN]  # the order of entries in a file
@@ -322,7 +322,7 @@ def import_cases(*, text, fmt="yaml", dry_run=False):
     if errors:
         raise CaseFileError(errors)
     if not dry_run:
-        with transaction.atomic():
+        with transaction.atomic(), batched_edits():  # each case indexed once, however many rows it has
             errors = _load(entries, skip_cases=set(report.unchanged))
             if errors:  # the database changed under us since the validating pass
                 raise CaseFileError(errors)

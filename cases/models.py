@@ -4,14 +4,14 @@ Every field an educator fills in says in its help text which side it is on:
 PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html import unescape
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import connections, models, router
 from django.db.models import Prefetch, Q
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -668,14 +668,6 @@ class Reference(models.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
 
-@receiver(pre_save)
-def refresh_derived_fields_on_raw_save(sender, instance, raw, **kwargs):
-    # loaddata saves with raw=True, bypassing Model.save(); fixtures carry only the markdown
-    # source, so the sanitised HTML and search text are computed here for them.
-    if raw and isinstance(instance, DerivedFieldsMixin):
-        instance.refresh_derived_fields()
-
-
 class ContentVersion(models.Model):
     """One row whose token changes with every save or deletion of case content.
 
@@ -717,19 +709,42 @@ def refresh_case_index(case_id):
     Case.objects.filter(pk=case_id).update(**values)
 
 
-@receiver(post_save, sender=Case)
-@receiver(post_save, sender=LevelSpan)
-@receiver(post_save, sender=ImagingFinding)
-@receiver(post_delete, sender=LevelSpan)
-@receiver(post_delete, sender=ImagingFinding)
-def refresh_index_of_changed_case(sender, instance, **kwargs):
-    # Also for loaddata's raw saves: fixtures never carry the derived fields.
-    refresh_case_index(instance.pk if sender is Case else instance.case_id)
+# Edits in a batch (an admin save, an import): each case's index is recomputed once and the
+# content version changed once, when the batch ends, instead of once per row saved.
+_batch = ContextVar("case_edit_batch", default=None)
 
 
-CONTENT_MODELS = (Case, LevelSpan, ImagingFinding, Differential, Reference, Diagnosis, PrimaryTumour)
-for _model in CONTENT_MODELS:
-    post_save.connect(lambda **kwargs: ContentVersion.bump(), sender=_model, weak=False,
-                      dispatch_uid=f"content-version-save-{_model.__name__}")
-    post_delete.connect(lambda **kwargs: ContentVersion.bump(), sender=_model, weak=False,
-                        dispatch_uid=f"content-version-delete-{_model.__name__}")
+@contextmanager
+def batched_edits():
+    """Within this block, recompute each edited case's index once, and bump the content version once, at the end."""
+    if _batch.get() is not None:  # already inside a batch: the outer one finishes the work
+        yield
+        return
+    pending = {"cases": set(), "content": False}
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for case_id in sorted(pending["cases"]):
+        refresh_case_index(case_id)
+    if pending["content"]:
+        ContentVersion.bump()
+
+
+def case_rows_changed(case_id):
+    """A case, one of its level spans or one of its findings was saved or deleted."""
+    pending = _batch.get()
+    if pending is None:
+        refresh_case_index(case_id)
+    else:
+        pending["cases"].add(case_id)
+
+
+def content_changed():
+    """Something a page shows was saved or deleted: cached pages must be rendered anew."""
+    pending = _batch.get()
+    if pending is None:
+        ContentVersion.bump()
+    else:
+        pending["content"] = True

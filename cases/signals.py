@@ -1,0 +1,50 @@
+"""What must follow any save of case content, however it is made (admin, case files, loaddata, the shell).
+
+Wired in CasesConfig.ready(); every receiver names its senders.
+"""
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from .models import (
+    Case,
+    Diagnosis,
+    Differential,
+    ImagingFinding,
+    LevelSpan,
+    PrimaryTumour,
+    Reference,
+    case_rows_changed,
+    content_changed,
+)
+
+# Every model whose rows a page shows: a save or deletion of any of them renders cached pages anew.
+CONTENT_MODELS = (Case, LevelSpan, ImagingFinding, Differential, Reference, Diagnosis, PrimaryTumour)
+# Models that render markdown when saved (DerivedFieldsMixin).
+MARKDOWN_MODELS = (Case, ImagingFinding, Diagnosis)
+
+
+def render_markdown_of_raw_rows(sender, instance, raw, **kwargs):
+    # loaddata saves with raw=True, bypassing Model.save(); fixtures carry only the markdown
+    # source, so the sanitised HTML is computed here for them.
+    if raw:
+        instance.refresh_derived_fields()
+
+
+def reindex_case(sender, instance, **kwargs):
+    # Also for loaddata's raw saves: fixtures never carry the derived search and filter fields.
+    case_rows_changed(instance.pk if sender is Case else instance.case_id)
+
+
+def bump_content_version(sender, **kwargs):
+    content_changed()
+
+
+def connect():
+    for model in MARKDOWN_MODELS:
+        pre_save.connect(render_markdown_of_raw_rows, sender=model, dispatch_uid=f"markdown-{model.__name__}")
+    post_save.connect(reindex_case, sender=Case, dispatch_uid="reindex-case")
+    for model in (LevelSpan, ImagingFinding):
+        post_save.connect(reindex_case, sender=model, dispatch_uid=f"reindex-save-{model.__name__}")
+        post_delete.connect(reindex_case, sender=model, dispatch_uid=f"reindex-delete-{model.__name__}")
+    for model in CONTENT_MODELS:
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
