@@ -80,6 +80,15 @@ def _similarity(answer_words, name):
     return max(ordered, unordered.ratio())
 
 
+def _each_word_a_slip(words, name):
+    """Every word of the answer is a word of the name or a misspelling of one ('T6' is neither)."""
+    targets = name_words(name)
+    return len(words) == len(targets) and all(
+        word in targets or any(SequenceMatcher(None, word, t, autojunk=False).ratio() >= 0.8 for t in targets)
+        for word in words
+    )
+
+
 def ancestors(diagnosis, by_pk):
     """The entities the diagnosis is a kind of, nearest first (a cycle stops the walk)."""
     result, seen = [], {diagnosis.pk}
@@ -141,26 +150,29 @@ def grade_answer(*, diagnosis, text, vocabulary=()):
             return Grade(Attempt.Outcome.WRONG)
         # else: several spellings of one entity ('discitis / spondylodiscitis'), graded as one
 
-    entry, name = exact or _named_entity(text, entries)
-    if entry is not None:
-        if entry.pk == diagnosis.pk:
-            return Grade(Attempt.Outcome.CORRECT, name)
-        if entry.pk in family_pks:
-            return Grade(Attempt.Outcome.BROADER, name)
-        return Grade(Attempt.Outcome.WRONG)
-
     words = name_words(text)
     if not words:
         return Grade(Attempt.Outcome.WRONG)
+    entry, name = exact or _named_entity(text, entries)
+    if entry is not None and entry.pk == diagnosis.pk:
+        return Grade(Attempt.Outcome.CORRECT, name)
+    if exact is not None:
+        return Grade(Attempt.Outcome.BROADER if entry.pk in family_pks else Attempt.Outcome.WRONG, name)
+
+    # A typo of the final's name outranks a broader or other name found inside the answer:
+    # 'vertebal metastasis' is a slip on 'vertebral metastasis', not a bet on 'metastasis'.
     ratio, nearest, near_entry = max(
-        ((_similarity(words, name), name, entry) for entry in [diagnosis, *family] for name in entry.names()),
-        key=lambda row: row[0],
+        ((_similarity(words, n), n, e) for e in [diagnosis, *family] for n in e.names()), key=lambda row: row[0],
     )
-    if ratio < CLOSE_RATIO or any(_similarity(words, other) >= ratio for e in others for other in e.names()):
-        return Grade(Attempt.Outcome.WRONG)
-    if near_entry.pk != diagnosis.pk:
-        return Grade(Attempt.Outcome.BROADER, nearest)
-    return Grade(Attempt.Outcome.CLOSE, nearest)
+    rivals = others if entry is None else [*others, entry]
+    is_typo = ratio >= CLOSE_RATIO and not any(_similarity(words, n) >= ratio for e in rivals for n in e.names())
+    if is_typo and near_entry.pk == diagnosis.pk and (entry is None or _each_word_a_slip(words, nearest)):
+        return Grade(Attempt.Outcome.CLOSE, nearest)
+    if entry is not None:
+        return Grade(Attempt.Outcome.BROADER if entry.pk in family_pks else Attempt.Outcome.WRONG, name)
+    if is_typo:
+        return Grade(Attempt.Outcome.BROADER, nearest)  # a typo of a broader term
+    return Grade(Attempt.Outcome.WRONG)
 
 
 def grade_choice(*, diagnosis, chosen):
