@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
-from .anatomy import Compartment, Modality, Region
+from .filters import FIXED_FACETS
 from .editorial import merge_diagnoses, publish_case, unpublish_case
 from .forms import CaseForm, DifferentialFormSet, OrderedInlineFormSet, OrderedRowForm
 from .models import (
@@ -22,41 +22,20 @@ from .models import (
 )
 
 
-class RegionFilter(admin.SimpleListFilter):
-    title = "region"
-    parameter_name = "region"
+def facet_list_filter(facet):
+    """The admin's list filter for one of the case list's facets, with the same options and test."""
 
-    def lookups(self, request, model_admin):
-        return Region.choices
+    class FacetListFilter(admin.SimpleListFilter):
+        title = facet.label.lower()
+        parameter_name = facet.name
 
-    def queryset(self, request, queryset):
-        if self.value() in Region.values:
-            return queryset.in_region(Region(self.value()))
-        return queryset
+        def lookups(self, request, model_admin):
+            return facet.choices()
 
+        def queryset(self, request, queryset):
+            return queryset.filter(facet.q(self.value())) if self.value() in facet.options else queryset
 
-class FindingFilter(admin.SimpleListFilter):
-    """Cases with at least one imaging finding whose `field` has the chosen value."""
-
-    field = vocabulary = None
-
-    def lookups(self, request, model_admin):
-        return self.vocabulary.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in self.vocabulary.values:
-            return queryset.filter(**{f"findings__{self.field}": self.value()}).distinct()
-        return queryset
-
-
-class CompartmentFilter(FindingFilter):
-    title = parameter_name = field = "compartment"
-    vocabulary = Compartment
-
-
-class ModalityFilter(FindingFilter):
-    title = parameter_name = field = "modality"
-    vocabulary = Modality
+    return FacetListFilter
 
 
 class OrderedInline:
@@ -122,7 +101,10 @@ class CaseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [LevelSpanInline, ImagingFindingInline, DifferentialInline, ReferenceInline]
     list_display = ["title", "status", "final_diagnosis", "levels", "known_primary", "published_at"]
-    list_filter = ["status", RegionFilter, CompartmentFilter, ModalityFilter, "difficulty", "source_language"]
+    list_filter = [
+        "status", *(facet_list_filter(FIXED_FACETS[name]) for name in ("region", "compartment", "modality")),
+        "difficulty", "source_language",
+    ]
     list_select_related = ["known_primary"]
     search_fields = ["title", "slug", "presentation", "differentials__diagnosis__name"]
     actions = ["publish", "unpublish"]

@@ -34,12 +34,30 @@ SORTS = {
 
 
 class Facet:
-    """A filter of the list: options {value: (label, test)} on one column of Case."""
+    """A filter of the list: options {value: (label, test)} on one column of Case.
 
-    def __init__(self, name, label, field, options):
+    The one declaration of a facet: the list's filter field, its counts, the admin's list filter,
+    the quiz start form and the progress breakdown are all made from it.
+    """
+
+    def __init__(self, name, label, field, options, *, not_stated="Not stated"):
         self.name, self.label, self.options = name, label, options
         self.field = field
         self.column = Case._meta.get_field(field).column
+        self.not_stated = not_stated  # how the progress breakdown names a case with no value
+
+    def choices(self):
+        return [(value, label) for value, (label, _) in self.options.items()]
+
+    def filter(self):
+        """The case list's filter field for this facet."""
+        return django_filters.ChoiceFilter(label=self.label, choices=self.choices(), method="filter_facet")
+
+    def labels_of(self, case):
+        """The labels of the options this case has (from its stored column), or [not stated]."""
+        stored = getattr(case, self.column)
+        stored = None if stored in (None, "") else str(stored)
+        return [label for label, test in self.options.values() if self.matches(test, stored)] or [self.not_stated]
 
     def q(self, value):
         """The condition for the page of cases."""
@@ -64,6 +82,9 @@ class Facet:
 
 
 class BitFacet(Facet):
+    def matches(self, test, stored):
+        return bool(int(stored or 0) & test)
+
     def q(self, value):
         return Q(**{f"{self.field}__has_any": self.options[value][1]})
 
@@ -122,7 +143,8 @@ def _facets(primaries):
         BitFacet("compartment", "Compartment", "compartment_mask",
                  {c.value: (c.label, COMPARTMENT_BITS[c.value]) for c in Compartment}),
         BitFacet("modality", "Modality", "modality_mask", {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality}),
-        ValueFacet("primary", "Known primary", "known_primary", {p.slug: (p.name, p.pk) for p in primaries}),
+        ValueFacet("primary", "Known primary", "known_primary", {p.slug: (p.name, p.pk) for p in primaries},
+                   not_stated="None known"),
         ValueFacet("sex", "Sex", "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
         RangeFacet("age", "Age", "age", dict(AGE_BANDS)),
         ValueFacet("difficulty", "Difficulty", "difficulty",
@@ -132,21 +154,31 @@ def _facets(primaries):
 
 # The facets whose options are fixed (all but the primary tumours, which editors add to).
 FIXED_FACETS = {name: facet for name, facet in _facets([]).items() if name != "primary"}
+# What a resident's results and progress are broken down by.
+BREAKDOWN = ("region", "compartment", "primary", "difficulty")
+
+
+def breakdown_facets(cases):
+    """The facets results and progress are broken down by, with the primaries of these cases."""
+    primaries = {case.known_primary_id: case.known_primary for case in cases if case.known_primary_id}
+    facets = _facets(primaries.values())
+    return [facets[name] for name in BREAKDOWN]
 
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search")
-    region = django_filters.ChoiceFilter(choices=Region.choices, method="filter_facet")
-    level = django_filters.ChoiceFilter(choices=[(k, k) for k in LEVELS_BY_LABEL], method="filter_facet")
-    compartment = django_filters.ChoiceFilter(choices=Compartment.choices, method="filter_facet")
-    modality = django_filters.ChoiceFilter(choices=Modality.choices, method="filter_facet")
+    region = FIXED_FACETS["region"].filter()
+    level = FIXED_FACETS["level"].filter()
+    compartment = FIXED_FACETS["compartment"].filter()
+    modality = FIXED_FACETS["modality"].filter()
+    # Editors add primaries: the options are the rows themselves (limited per visitor in __init__).
     primary = django_filters.ModelChoiceFilter(
         label="Known primary", field_name="known_primary", to_field_name="slug",
         queryset=PrimaryTumour.objects.all(),
     )
-    sex = django_filters.ChoiceFilter(choices=Case.Sex.choices, method="filter_facet")
-    age = django_filters.ChoiceFilter(choices=[(k, label) for k, (label, _) in AGE_BANDS.items()], method="filter_facet")
-    difficulty = django_filters.ChoiceFilter(choices=Case.Difficulty.choices, method="filter_facet")
+    sex = FIXED_FACETS["sex"].filter()
+    age = FIXED_FACETS["age"].filter()
+    difficulty = FIXED_FACETS["difficulty"].filter()
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="sort_cases",
         empty_label=None,

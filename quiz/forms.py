@@ -21,7 +21,7 @@ class QuizStartForm(forms.Form):
     )
 
 
-FILTER_LABELS = {"q": "Search presentations", "primary": "Known primary"}
+FILTER_LABELS = {"q": "Search presentations"}  # the facets bring their own labels
 
 
 def filter_fields(filterset):
@@ -29,7 +29,7 @@ def filter_fields(filterset):
     names = [name for name in filterset.form.fields if name != "sort"]
     for name in names:
         field = filterset.form.fields[name]
-        field.label = FILTER_LABELS.get(name, name.capitalize())
+        field.label = FILTER_LABELS.get(name, field.label)
         if getattr(field, "empty_label", None) is not None:
             field.empty_label = "Any"
             if not isinstance(field, forms.ModelChoiceField):  # django-filter's choices carry the label

@@ -3,35 +3,28 @@ from collections import Counter, defaultdict
 
 from django.utils import timezone
 
-NOT_STATED = "Not stated"
-
-
-def _facet_values(case):
-    """A case's value(s) for each facet; a case spanning two regions counts in both."""
-    return {
-        "Region": [region.label for region in case.regions()] or [NOT_STATED],
-        "Compartment": sorted({f.get_compartment_display() for f in case.findings.all() if f.compartment})
-        or [NOT_STATED],
-        "Known primary": [case.known_primary.name if case.known_primary else "None known"],
-        "Difficulty": [case.get_difficulty_display()],
-    }
+from cases.filters import breakdown_facets
 
 
 def accuracy_by_facet(questions):
-    """[{label, rows: [{value, answered, correct}]}] for answered questions (cases prefetched for_list)."""
+    """[{label, rows: [{value, answered, correct}]}] for answered questions (cases prefetched for_list).
+
+    A case counts under each value it has: one spanning two regions counts in both.
+    """
+    facets = breakdown_facets([question.case for question in questions])
     tallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for question in questions:
-        for facet, values in _facet_values(question.case).items():
-            for value in values:
-                tally = tallies[facet][value]
+        for facet in facets:
+            for value in facet.labels_of(question.case):
+                tally = tallies[facet.label][value]
                 tally[0] += 1
                 tally[1] += question.attempt.score
     return [
-        {"label": facet, "rows": [
+        {"label": facet.label, "rows": [
             {"value": value, "answered": answered, "correct": correct}
-            for value, (answered, correct) in sorted(tallies[facet].items())
+            for value, (answered, correct) in sorted(tallies[facet.label].items())
         ]}
-        for facet in ("Region", "Compartment", "Known primary", "Difficulty") if facet in tallies
+        for facet in facets if facet.label in tallies
     ]
 
 
