@@ -80,3 +80,19 @@ def test_an_entry_published_cases_use_stays_visible_while_a_draft_also_uses_it(c
     make_case(final="Meningioma", differentials=(), status=Case.Status.DRAFT)
     make_primary("Renal cell carcinoma")  # no case at all
     assert client.get("/diagnoses/meningioma/").status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_vocabulary_pages_query_counts_do_not_grow(client, django_assert_num_queries, size):
+    for n in range(size):
+        make_case(final=f"Entity {n}", differentials=(f"Alternative {n}",))
+    make_case(final="Meningioma", differentials=("Schwannoma",))
+    # The entries residents may see (one query with its EXISTS tests)
+    with django_assert_num_queries(1):
+        assert client.get("/diagnoses/").status_code == 200
+    # The entry
+    with django_assert_num_queries(1):
+        assert client.get("/diagnoses/meningioma/").status_code == 200
+    # The entry, then its rows in visible cases with each case's title
+    with django_assert_num_queries(2):
+        assert client.get("/diagnoses/meningioma/cases/").status_code == 200

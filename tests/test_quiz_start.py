@@ -104,3 +104,14 @@ def test_an_anonymous_run_belongs_to_the_session(client):
     run = start_quiz(client, count=1)
     assert run.user is None
     assert client.session["quiz_runs"] == [run.token]
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_start_page_query_count_does_not_grow(client, django_assert_num_queries, size):
+    from tests.factories import make_case
+
+    for n in range(size):
+        make_case(primary=f"Primary {n}")
+    # 1 the matching cases counted, 2 the known-primary options (those of published cases)
+    with django_assert_num_queries(2):
+        assert client.get("/quiz/").status_code == 200
