@@ -4,7 +4,7 @@ import random
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from cases.models import Case, Diagnosis, Differential
+from cases.models import Case, Diagnosis, Differential, ImagingFinding
 
 from .grading import Grade, credit_differentials, grade_answer, grade_choice, score_for
 from .models import Attempt, Question, QuizRun, ReviewCard
@@ -21,16 +21,43 @@ def quizzable_cases():
     return Case.objects.published().filter(has_final)
 
 
-def choose_options(*, case_id, alternatives, vocabulary):
+def above_of(pk, parents):
+    """Every entity ``pk`` is a kind of (a cycle stops the walk)."""
+    seen, parent = {pk}, parents.get(pk)
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        parent = parents.get(parent)
+    return seen - {pk}
+
+
+def choose_options(*, case_id, alternatives, vocabulary, compartments=()):
     """Multiple-choice options: the case's whole differential list plus distractors, alphabetical.
 
-    The distractors are drawn with the case as seed, so the same case offers the same set in
-    every run: comparing runs cannot tell the case's own differentials from the distractors.
+    ``vocabulary`` maps pk to rows with ``name``, ``broader_id`` and ``compartments``. Distractors are
+    entities a resident would weigh for this case: first those sharing a compartment with the case's
+    imaging findings (``compartments``; without any, with its differentials' entities), then the
+    nearest family (entities under the same broadest term as a differential), then the rest. Broader
+    or narrower terms of a differential are never offered: picking one would be true but marked wrong.
+    The draw is seeded by the case and never looks at which differential is the final, so every run
+    offers the same set and comparing runs tells nothing.
     """
     own = set(alternatives)
-    others = sorted(pk for pk in vocabulary if pk not in own)
-    chosen = own | set(random.Random(case_id).sample(others, min(DISTRACTORS, len(others))))
-    return sorted(chosen, key=lambda pk: (vocabulary[pk].casefold(), pk))
+    parents = {pk: entry.broader_id for pk, entry in vocabulary.items()}
+    related = set().union(*(above_of(pk, parents) for pk in own)) if own else set()
+    related |= {pk for pk in vocabulary if above_of(pk, parents) & own}
+    candidates = sorted(pk for pk in vocabulary if pk not in own and pk not in related)
+    wanted = set(compartments) or {c for pk in own if pk in vocabulary for c in vocabulary[pk].compartments or []}
+    roots = {min(above_of(pk, parents) | {pk}, key=lambda p: (len(above_of(p, parents)), p)) for pk in own}
+    pools = [
+        [pk for pk in candidates if wanted & set(vocabulary[pk].compartments or [])],
+        [pk for pk in candidates if (above_of(pk, parents) | {pk}) & roots],
+        candidates,
+    ]
+    draw, chosen = random.Random(case_id), []
+    for pool in pools:
+        fresh = [pk for pk in pool if pk not in chosen]
+        chosen += draw.sample(fresh, min(DISTRACTORS - len(chosen), len(fresh)))
+    return sorted(own | set(chosen), key=lambda pk: (vocabulary[pk].name.casefold(), pk) if pk in vocabulary else ("", pk))
 
 
 def start_run(*, cases, count, mode, answer_format, user, is_review=False):
@@ -45,14 +72,19 @@ def start_run(*, cases, count, mode, answer_format, user, is_review=False):
         )
         options = {}
         if run.is_multiple_choice:
-            vocabulary = dict(Diagnosis.objects.values_list("pk", "name"))
+            vocabulary = {d.pk: d for d in Diagnosis.objects.only("name", "broader_id", "compartments")}
             differential_lists = {pk: [] for pk in case_ids}
             for case_id, diagnosis_id in Differential.objects.filter(case__in=case_ids).values_list(
                 "case_id", "diagnosis_id"
             ):
                 differential_lists[case_id].append(diagnosis_id)
+            compartments = {pk: set() for pk in case_ids}
+            for case_id, compartment in ImagingFinding.objects.filter(case__in=case_ids).exclude(
+                compartment=""
+            ).values_list("case_id", "compartment"):
+                compartments[case_id].add(compartment)
             options = {
-                pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary)
+                pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary, compartments=compartments[pk])
                 for pk, ids in differential_lists.items()
             }
         Question.objects.bulk_create(

@@ -2,10 +2,10 @@
 import pytest
 
 from cases.anatomy import Level
-from cases.models import Case, Differential
+from cases.models import Case, Diagnosis, Differential
 from quiz.models import Question, QuizRun
 from tests.factories import make_case, make_diagnosis
-from tests.quiz_helpers import question_url, start_quiz
+from tests.quiz_helpers import load_demo_cases, options_offered, question_url, start_quiz
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,91 @@ def test_start_page_query_count_does_not_grow(client, django_assert_num_queries,
     # 1 the matching cases counted, 2 the known-primary options (those of published cases)
     with django_assert_num_queries(2):
         assert client.get("/quiz/").status_code == 200
+
+
+def _vocabulary_by_compartment():
+    """Twelve entities beside the case's own: six tagged intramedullary, six elsewhere."""
+    inside = [make_diagnosis(f"Cord entity {n}", compartments=["intramedullary"]) for n in range(6)]
+    outside = [make_diagnosis(f"Bone entity {n}", compartments=["vertebral_body", "extradural"]) for n in range(6)]
+    return inside, outside
+
+
+def test_distractors_share_the_compartment_of_the_case_findings_and_are_the_same_every_run(client):
+    inside, outside = _vocabulary_by_compartment()
+    make_case(final="Intramedullary spinal cord metastasis", final_aliases="", differentials=("Radiation myelitis",),
+              findings=[{"compartment": "intramedullary"}])
+    shown = []
+    for _ in range(3):
+        run = start_quiz(client, answer_format="multiple_choice", count=1)
+        shown.append(options_offered(client.get(question_url(run, 1))))
+    assert shown[0] == shown[1] == shown[2]
+    distractors = set(shown[0]) - {"Intramedullary spinal cord metastasis", "Radiation myelitis"}
+    assert len(distractors) == 3
+    assert distractors <= {d.name for d in inside}
+
+
+def test_without_tagged_findings_the_differentials_compartments_choose_the_distractors(client):
+    inside, outside = _vocabulary_by_compartment()
+    make_diagnosis("Spinal cord astrocytoma", compartments=["intramedullary"])
+    make_case(final="Intramedullary spinal cord metastasis", final_aliases="", differentials=("Spinal cord astrocytoma",),
+              findings=[{"compartment": ""}])
+    run = start_quiz(client, answer_format="multiple_choice", count=1)
+    distractors = set(options_offered(client.get(question_url(run, 1)))) - {
+        "Intramedullary spinal cord metastasis", "Spinal cord astrocytoma"}
+    assert len(distractors) == 3 and distractors <= {d.name for d in inside}
+
+
+def test_too_few_in_the_compartment_are_topped_up_from_the_differentials_family(client):
+    metastasis = make_diagnosis("Spinal metastasis")
+    siblings = [make_diagnosis(f"Metastasis kind {n}", broader=metastasis) for n in range(3)]
+    [make_diagnosis(f"Unrelated entity {n}") for n in range(6)]
+    make_diagnosis("Cord entity", compartments=["intramedullary"])
+    final = make_diagnosis("Intramedullary spinal cord metastasis", broader=metastasis)
+    make_case(final=final.name, final_aliases="", differentials=("Radiation myelitis",),
+              findings=[{"compartment": "intramedullary"}])
+    run = start_quiz(client, answer_format="multiple_choice", count=1)
+    offered = set(options_offered(client.get(question_url(run, 1))))
+    distractors = offered - {final.name, "Radiation myelitis"}
+    assert "Cord entity" in distractors
+    assert distractors - {"Cord entity"} <= {d.name for d in siblings}
+
+
+def test_a_broader_or_narrower_term_of_a_differential_is_never_offered(client):
+    spinal = make_diagnosis("Spinal metastasis", compartments=["intramedullary"])
+    final = make_diagnosis("Intramedullary spinal cord metastasis", broader=spinal, compartments=["intramedullary"])
+    narrower = make_diagnosis("Intramedullary breast metastasis", broader=final, compartments=["intramedullary"])
+    inside, _ = _vocabulary_by_compartment()
+    make_case(final=final.name, final_aliases="", differentials=("Radiation myelitis",),
+              findings=[{"compartment": "intramedullary"}])
+    for _ in range(3):
+        run = start_quiz(client, answer_format="multiple_choice", count=1)
+        offered = options_offered(client.get(question_url(run, 1)))
+        assert spinal.name not in offered and narrower.name not in offered
+        assert len(offered) == 5
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_starting_a_multiple_choice_run_reads_the_vocabulary_once_whatever_the_size(
+        client, django_assert_num_queries, size):
+    for n in range(size):
+        make_case(findings=[{"compartment": "intramedullary" if n % 2 else "extradural"}])
+    _vocabulary_by_compartment()
+    # form: count matching cases; draw the ids; savepoint, run, vocabulary (names, links, compartments),
+    # differentials, findings' compartments, questions, release; the first question's id for the
+    # redirect; session: exists, savepoint, insert, release; the run, read back by the test helper
+    with django_assert_num_queries(15):
+        start_quiz(client, answer_format="multiple_choice", count=10)
+
+
+def test_demo_cases_offer_distractors_from_their_own_compartments(client):
+    load_demo_cases()
+    run = start_quiz(client, answer_format="multiple_choice", count=8)
+    for question in Question.objects.filter(run=run).select_related("case"):
+        findings = set(question.case.findings.exclude(compartment="").values_list("compartment", flat=True))
+        own = set(question.case.differentials.values_list("diagnosis", flat=True))
+        distractors = Diagnosis.objects.filter(pk__in=set(question.option_ids) - own)
+        assert distractors.count() == 3, question.case.slug
+        if findings:  # the spondylodiscitis case has only two eligible entities in its compartments
+            assert sum(bool(findings & set(d.compartments)) for d in distractors) >= 2, question.case.slug
+        if findings == {"intramedullary"}:
+            assert all("intramedullary" in d.compartments for d in distractors)
