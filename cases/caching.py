@@ -5,6 +5,8 @@ under a key never changes. A copy kept in a worker's own memory therefore cannot
 with a shared cache (DJANGO_CACHE_DIR) only the first request after an edit, in any worker,
 computes it. The timeout only bounds the memory used.
 """
+import hashlib
+
 from django.conf import settings
 from django.core.cache import caches
 from django.template.loader import render_to_string
@@ -14,6 +16,11 @@ from .models import Case
 
 SECONDS = 600
 TIERS = ("local", "default") if "local" in settings.CACHES else ("default",)
+
+
+def digest(*parts):
+    """A short, stable key part for any values (filters, ids, flags)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def cached(key, compute):

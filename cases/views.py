@@ -1,5 +1,3 @@
-import hashlib
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
@@ -8,13 +6,9 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .caching import cached, cached_html, presentation_html
+from .caching import cached, cached_html, digest, presentation_html
 from .filters import CaseFilter, facets
 from .models import Case, ContentVersion, Diagnosis, Differential
-
-
-def _digest(*parts):
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 @require_safe
@@ -30,9 +24,9 @@ def case_list(request):
     search = filterset.form.cleaned_data.get("q") or ""
     sort = filterset.form.cleaned_data.get("sort") or ""
     not_understood = sorted(filterset.form.errors)
-    key = "case-list:" + _digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
+    key = "case-list:" + digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
 
-    total, facet_options = cached(f"{key}:facets:{_digest(chosen, search)}", lambda: facets(filterset, queryset=visible))
+    total, facet_options = cached(f"{key}:facets:{digest(chosen, search)}", lambda: facets(filterset, queryset=visible))
     paginator = Paginator(filterset.qs, settings.CASES_PER_PAGE)
     paginator.count = total  # instead of a COUNT query
     page_obj = paginator.get_page(request.GET.get("page"))
@@ -41,7 +35,7 @@ def case_list(request):
     params = QueryDict(mutable=True)
     params.update({**chosen, **({"q": search} if search else {}), **({"sort": sort} if sort else {})})
     content = cached_html(
-        f"{key}:page:{_digest(chosen, search, sort, not_understood, page_obj.number)}",
+        f"{key}:page:{digest(chosen, search, sort, not_understood, page_obj.number)}",
         lambda: render_to_string("cases/_case_list.html", {
             "filterset": filterset,
             "facets": facet_options,
@@ -69,7 +63,7 @@ def _page_shell(request, slug):
     """(content version, the case's shell as an unsaved Case), or 404: one query once cached."""
     version = ContentVersion.current()
     shell = cached(
-        f"case-shell:{_digest(version, slug, request.user.is_staff)}",
+        f"case-shell:{digest(version, slug, request.user.is_staff)}",
         lambda: Case.objects.visible_to(request.user).filter(slug=slug).values(*PAGE_SHELL).first() or {},
     )
     if not shell:

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cases.caching import presentation_html
+from cases.caching import cached_html, digest, presentation_html
 from cases.filters import CaseFilter
 from cases.models import ContentVersion, Diagnosis
 
@@ -90,6 +91,18 @@ def _options(question):
     return [chosen[pk] for pk in question.option_ids if pk in chosen]
 
 
+def _answer_form(run, question, data=None):
+    if run.is_multiple_choice:
+        return ChoiceAnswerForm(data, options=_options(question))
+    return FreeTextAnswerForm(data)
+
+
+def _answer_fields(request, run, form):
+    """The answer inputs: the options, or the text boxes with the vocabulary to suggest from."""
+    names = [] if run.is_multiple_choice else Diagnosis.objects.visible_to(request.user).values_list("name", flat=True)
+    return render_to_string("quiz/_answer_fields.html", {"run": run, "form": form, "diagnosis_names": names})
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def question(request, token, n):
@@ -103,28 +116,33 @@ def question(request, token, n):
         messages.info(request, f"You have answered question {n}; answers are revealed when the run is finished.")
         return redirect(_next_url(run))
 
-    options = _options(question) if run.is_multiple_choice else None
-    data = request.POST if request.method == "POST" else None
-    form = ChoiceAnswerForm(data, options=options) if options is not None else FreeTextAnswerForm(data)
-    if form.is_valid():
-        if options is not None:
-            answer = {"chosen": form.chosen()}
-        else:
-            answer = {"text": form.cleaned_data["answer"], "differentials": form.differentials()}
-        attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
-        if not created:
-            messages.info(request, f"Question {n} was already answered; your first answer stands.")
-        # Practice reveals each answer; an exam moves on, to the results after the last one.
-        return redirect(_next_url(run) if run.is_exam else question.get_reveal_url())
-    if not form.is_bound:
+    version = ContentVersion.current()
+    if request.method == "POST":
+        form = _answer_form(run, question, request.POST)
+        if form.is_valid():
+            if run.is_multiple_choice:
+                answer = {"chosen": form.chosen()}
+            else:
+                answer = {"text": form.cleaned_data["answer"], "differentials": form.differentials()}
+            attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
+            if not created:
+                messages.info(request, f"Question {n} was already answered; your first answer stands.")
+            # Practice reveals each answer; an exam moves on, to the results after the last one.
+            return redirect(_next_url(run) if run.is_exam else question.get_reveal_url())
+        fields = _answer_fields(request, run, form)  # with the errors and what was typed
+    else:
         mark_served(question=question, now=timezone.now())
+        # The blank inputs are the same for every question of a format (and, in multiple choice,
+        # for every question offering the same options): rendered once per content version.
+        fields = cached_html(
+            "question-fields:" + digest(run.answer_format, question.option_ids, request.user.is_staff, version),
+            lambda: _answer_fields(request, run, _answer_form(run, question)),
+        )
     return render(request, "quiz/question.html", {
         "run": run,
         "question": question,
-        "presentation": presentation_html(question.case_id, ContentVersion.current()),
-        "form": form,
-        "diagnosis_names": [] if options is not None else (
-            Diagnosis.objects.visible_to(request.user).values_list("name", flat=True)),
+        "presentation": presentation_html(question.case_id, version),
+        "answer_fields": fields,
     })
 
 
