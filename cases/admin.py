@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
+from .anatomy import Compartment
 from .filters import FIXED_FACETS
 from .editorial import merge_diagnoses, publish_case, unpublish_case
 from .forms import CaseForm, DifferentialFormSet, OrderedInlineFormSet, OrderedRowForm
@@ -156,9 +157,31 @@ class CaseAdmin(admin.ModelAdmin):
         self.message_user(request, ngettext("Unpublished %d case.", "Unpublished %d cases.", len(cases)) % len(cases))
 
 
+class DiagnosisForm(forms.ModelForm):
+    compartments = forms.MultipleChoiceField(
+        choices=Compartment.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=Diagnosis._meta.get_field("compartments").help_text,
+    )
+
+    class Meta:
+        model = Diagnosis
+        fields = ["name", "slug", "aliases", "broader", "compartments", "summary", "distinguishing_features"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # itself is never its own broader term; deeper cycles are refused by clean()
+            self.fields["broader"].queryset = Diagnosis.objects.exclude(pk=self.instance.pk)
+
+    def clean_compartments(self):
+        """Stored in the Compartment list's order, whatever order the boxes arrive in."""
+        chosen = set(self.cleaned_data["compartments"])
+        return [value for value in Compartment.values if value in chosen]
+
+
 @admin.register(Diagnosis)
 class DiagnosisAdmin(admin.ModelAdmin):
-    fields = ["name", "slug", "aliases", "summary", "distinguishing_features"]
+    form = DiagnosisForm
+    fields = ["name", "slug", "aliases", "broader", "compartments", "summary", "distinguishing_features"]
     prepopulated_fields = {"slug": ["name"]}
     list_display = ["name", "aliases", "case_count"]
     search_fields = ["name", "aliases"]

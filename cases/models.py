@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from html import unescape
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import connections, models, router
 from django.db.models import Prefetch, Q
@@ -183,6 +184,24 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
     def names(self):
         """The name and every alias: what a resident may type for this entity."""
         return [self.name, *self.alias_list()]
+
+    def clean(self):
+        """Compartments from the Compartment list; a broader term that is not, at any depth, this entity."""
+        errors = {}
+        compartments = self.compartments if isinstance(self.compartments, list) else [self.compartments]
+        unknown = [value for value in compartments if value not in Compartment.values]
+        if unknown:
+            errors["compartments"] = (f"Unknown compartment {unknown[0]!r}; choose from: "
+                                      f"{', '.join(Compartment.values)}.")
+        seen, parent_id = set(), self.broader_id
+        while parent_id is not None and parent_id not in seen:
+            if self.pk is not None and parent_id == self.pk:
+                errors["broader"] = "A broader term cannot be one of this entity's own narrower terms (a cycle)."
+                break
+            seen.add(parent_id)
+            parent_id = Diagnosis.objects.filter(pk=parent_id).values_list("broader_id", flat=True).first()
+        if errors:
+            raise ValidationError(errors)
 
 
 # Cases ----------------------------------------------------------------------------------
