@@ -69,7 +69,7 @@ def _case_rows(case):
 def _cases_with_rows():
     return Case.objects.order_by("slug").select_related("known_primary").prefetch_related(
         "level_spans", "findings", "references",
-        Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+        Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis__broader")),
     )
 
 
@@ -92,9 +92,23 @@ def export_cases(*, status=None, fmt="yaml"):
         cases = cases.filter(status=status)
     rows = [row for case in cases for row in _case_rows(case)]
     primaries = {case.known_primary.slug: case.known_primary for case in cases if case.known_primary}
-    diagnoses = {row.diagnosis.slug: row.diagnosis for row in rows if isinstance(row, Differential)}
-    vocabulary = [primaries[slug] for slug in sorted(primaries)] + [diagnoses[slug] for slug in sorted(diagnoses)]
+    diagnoses = {row.diagnosis.pk: row.diagnosis for row in rows if isinstance(row, Differential)}
+    vocabulary = [primaries[slug] for slug in sorted(primaries)] + _with_broader_terms(diagnoses)
     return _serialize(fmt, vocabulary + rows)
+
+
+def _with_broader_terms(diagnoses):
+    """The diagnoses and every broader term above them (one query per level), each after its broader term."""
+    missing = {d.broader_id for d in diagnoses.values()} - set(diagnoses) - {None}
+    while missing:
+        diagnoses.update((d.pk, d) for d in Diagnosis.objects.filter(pk__in=missing).select_related("broader"))
+        missing = {d.broader_id for d in diagnoses.values()} - set(diagnoses) - {None}
+
+    def depth(diagnosis, seen=()):
+        parent = diagnoses.get(diagnosis.broader_id)
+        return 0 if parent is None or parent.pk in seen else 1 + depth(parent, (*seen, diagnosis.pk))
+
+    return sorted(diagnoses.values(), key=lambda d: (depth(d), d.slug))
 
 
 def _snapshot(slug):
@@ -283,11 +297,33 @@ def _depends_on(entry):
             for f in entry.model._meta.concrete_fields if f.is_relation and f.name in entry.fields}
 
 
+def _broader_terms_first(entries):
+    """The file's diagnoses, each after the broader term it names when the file carries that term too."""
+    diagnoses = [entry for entry in entries if entry.model is Diagnosis]
+    by_slug = {}
+    for entry in diagnoses:
+        by_slug.setdefault(repr(entry.fields.get("slug")), entry)
+    ordered, placed = [], set()
+
+    def place(entry, path=()):
+        if id(entry) in placed or id(entry) in path:  # a cycle is left to the model's own check
+            return
+        parent = by_slug.get(repr(_first(entry.fields.get("broader"))))
+        if parent is not None:
+            place(parent, (*path, id(entry)))
+        placed.add(id(entry))
+        ordered.append(entry)
+
+    for entry in diagnoses:
+        place(entry)
+    return ordered
+
+
 def _load(entries, *, bad=frozenset(), skip_cases=frozenset()):
     """Save the entries, vocabulary first, each case before its rows; return error lines."""
     errors, failed = [], set()
     for model in MODELS:
-        for entry in entries:
+        for entry in _broader_terms_first(entries) if model is Diagnosis else entries:
             if entry.model is not model or entry.case_slug in skip_cases:
                 continue
             # Skip rows that point at an entry already refused: its own error says why.

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from cases.anatomy import Level
 from cases.casefiles import MODELS, export_cases
 from cases.models import Case, Diagnosis, PrimaryTumour
-from tests.factories import make_case
+from tests.factories import make_case, make_diagnosis
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +230,7 @@ def rich_cases():
 
 def empty_the_database():
     Case.objects.all().delete()
+    Diagnosis.objects.update(broader=None)  # the links protect broader terms from deletion
     Diagnosis.objects.all().delete()
     PrimaryTumour.objects.all().delete()
 
@@ -281,3 +282,58 @@ def test_synthetic_cases_are_never_exported():
     text = export_cases()
     assert "A real teaching case" in text
     assert "[Synthetic]" not in text and "is_synthetic" not in text
+
+
+def family_case():
+    metastasis = make_diagnosis("Metastasis", aliases="Metastatic disease")
+    spinal = make_diagnosis("Spinal metastasis", broader=metastasis)
+    vertebral = make_diagnosis("Vertebral metastasis", broader=spinal, compartments=["vertebral_body", "extradural"])
+    make_diagnosis("NET metastasis", broader=vertebral, compartments=["vertebral_body"])
+    return make_case(title="Patient with a T6 lesion", final="NET metastasis", final_aliases="",
+                     differentials=("Meningioma",), primary=None)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_broader_terms_and_compartments_travel_with_the_cases_and_round_trip(tmp_path, fmt):
+    family_case()
+    exported = tmp_path / f"cases.{fmt}"
+    call_command("export_cases", "--format", fmt, "--output", str(exported))
+    text = exported.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)  # JSON is YAML too
+    vocabulary = [e["fields"]["slug"] for e in data if e["model"] == "cases.diagnosis"]
+    # every broader term comes before the entities under it, even one no case uses
+    assert vocabulary == ["meningioma", "metastasis", "spinal-metastasis", "vertebral-metastasis", "net-metastasis"]
+    net = next(e["fields"] for e in data if e["model"] == "cases.diagnosis" and e["fields"]["slug"] == "net-metastasis")
+    assert net["broader"] == ["vertebral-metastasis"] and net["compartments"] == ["vertebral_body"]
+    empty_the_database()
+
+    import_file(str(exported))
+
+    assert export_cases(fmt=fmt) == text
+    assert Diagnosis.objects.get(slug="net-metastasis").broader.broader.slug == "spinal-metastasis"
+
+
+def test_a_file_may_list_an_entity_before_its_broader_term():
+    data = entries()
+    entry(data, "diagnosis")["fields"]["broader"] = ["spinal-metastasis"]
+    data.insert(1, {"model": "cases.diagnosis", "fields": {
+        "name": "Spinal metastasis", "slug": "spinal-metastasis", "broader": ["metastasis"]}})
+    data.insert(1, {"model": "cases.diagnosis", "fields": {"name": "Metastasis", "slug": "metastasis"}})
+    data.reverse()  # children before their broader terms, rows before their case: the loader orders them
+    from cases.casefiles import import_cases
+    import_cases(text=yaml.safe_dump(data, allow_unicode=True))
+    assert Diagnosis.objects.get(slug="intradural-extramedullary-metastasis").broader.slug == "spinal-metastasis"
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"compartments": ["intramedullary", "lungs"]}, "compartments: Unknown compartment 'lungs'"),
+    ({"broader": ["nowhere"]}, "broader: no diagnosis 'nowhere' in the file or the database"),
+])
+def test_a_bad_vocabulary_link_is_refused_and_nothing_is_imported(fields, message):
+    from cases.casefiles import CaseFileError, import_cases
+    data = entries()
+    entry(data, "diagnosis")["fields"].update(fields)
+    with pytest.raises(CaseFileError) as refused:
+        import_cases(text=yaml.safe_dump(data, allow_unicode=True))
+    assert any(message in line for line in refused.value.errors), refused.value.errors
+    assert not Case.objects.exists() and not Diagnosis.objects.exists()
