@@ -106,11 +106,16 @@ class Command(BaseCommand):
         diagnoses = [d.pk for d in vocabulary(Diagnosis, DIAGNOSES)]
         primaries = vocabulary(PrimaryTumour, PRIMARIES)
         first = Case.objects.filter(is_synthetic=True).count() + 1
+        reported = started
         for start in range(first, first + count, batch_size):
             stop = min(start + batch_size, first + count)
             self.seed_batch(range(start, stop), rng=rng, diagnoses=diagnoses, primaries=primaries)
-            if verbosity > 1:
-                self.stdout.write(f"  {stop - first} cases")
+            now = time.monotonic()
+            if verbosity and (now - reported > 5 or verbosity > 1):  # a progress line every few seconds
+                done, rate = stop - first, (stop - first) / (now - started)
+                self.stdout.write(f"  {done:,} of {count:,} cases, {rate:,.0f} a second, "
+                                  f"about {(count - done) / rate:.0f} s to go")
+                reported = now
         # Fresh statistics, so SQLite's planner knows nearly every case is published (and scans
         # rather than walks the status index when searching text).
         with connection.cursor() as cursor:
