@@ -4,7 +4,7 @@ import re
 import pytest
 
 from quiz.models import Attempt, Recall
-from tests.factories import make_case
+from tests.factories import make_case, make_diagnosis
 from tests.quiz_helpers import question_url, start_quiz
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,31 @@ def test_reveal_query_count_is_constant(client, django_assert_num_queries, size)
     # 5 level spans, 6 findings, 7 differentials with diagnoses, 8 references, 9 next unanswered question
     with django_assert_num_queries(9):
         assert client.get(reveal_url(run, 1)).status_code == 200
+
+
+def test_a_broader_term_earns_partial_credit_and_the_reveal_names_the_specific_diagnosis(client):
+    spinal = make_diagnosis("Spinal metastasis", aliases="Spine metastasis")
+    make_diagnosis("Intradural extramedullary metastasis", aliases="IDEM metastasis", broader=spinal)
+    run = answered(client, "spinal mets")
+    attempt = Attempt.objects.get()
+    assert (attempt.outcome, attempt.score) == (Attempt.Outcome.BROADER, 0.5)
+    page = client.get(reveal_url(run, 1)).content.decode()
+    assert '<h2 id="verdict-heading">Right family: a broader term</h2>' in page
+    assert "Right family — the specific diagnosis is <strong>Intradural extramedullary metastasis</strong>" in page
+    assert "earns 0.5 of a point" in page
+    assert "hedged" not in page
+
+
+def test_a_hedged_answer_is_wrong_and_the_reveal_says_to_commit_to_one(client):
+    run = answered(client, "IDEM metastasis or meningioma")
+    attempt = Attempt.objects.get()
+    assert (attempt.outcome, attempt.score) == (Attempt.Outcome.WRONG, 0)
+    page = client.get(reveal_url(run, 1)).content.decode()
+    assert '<h2 id="verdict-heading">Wrong</h2>' in page
+    assert "A hedged answer names more than one diagnosis" in page
+    assert "Right family" not in page
+
+
+def test_a_plain_wrong_answer_gets_no_hedge_note(client):
+    run = answered(client, "Meningioma")
+    assert "hedged" not in client.get(reveal_url(run, 1)).content.decode()

@@ -1,5 +1,7 @@
 from django import template
 
+from quiz.grading import is_hedged
+
 register = template.Library()
 
 
@@ -15,3 +17,9 @@ def minutes_seconds(duration):
 @register.filter
 def percent(part, whole):
     return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+@register.filter
+def hedged(answer):
+    """The answer offers several diagnoses or only guesses at one (quiz.grading.is_hedged)."""
+    return is_hedged(answer)
