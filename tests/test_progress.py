@@ -136,3 +136,19 @@ def test_an_unfinished_exam_counts_nowhere_until_it_is_finished(client, ada):
     page = client.get("/progress/").content.decode()
     assert "<strong>0 of 2</strong> answers correct" in page
     assert "missed 1 of 1" in page
+
+
+def test_progress_counts_a_broader_term_as_half_a_point(client, ada):
+    from tests.factories import make_diagnosis
+    spinal = make_diagnosis("Spinal metastasis")
+    make_diagnosis("Intradural extramedullary metastasis", aliases="IDEM metastasis", broader=spinal)
+    make_case(levels=((Level.L3, Level.L3),))
+    take(client, ["spinal mets"])
+    take(client, ["IDEM metastasis"])
+    page = client.get("/progress/").content.decode()
+    assert "<strong>1.5 of 2</strong> answers correct (75%)" in page
+    assert "An answer naming the right family rather than the diagnosis counts 0.5." in page
+    assert re.search(r"<td>2</td><td>1.5 \(75%\)</td>", page)
+    assert re.search(r"<th scope=\"row\">Lumbar</th><td>1.5 of 2</td><td>75%</td>", page)
+    assert "missed 0.5 of 2" in page
+    assert Attempt.objects.filter(outcome=Attempt.Outcome.BROADER, score=0.5).count() == 1

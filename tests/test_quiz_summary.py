@@ -95,3 +95,30 @@ def test_summary_query_count_is_constant(client, django_assert_num_queries, size
     # 5 level spans, 6 findings (modality and compartment), 7 final diagnoses
     with django_assert_num_queries(7):
         assert client.get(f"/quiz/{run.token}/").status_code == 200
+
+
+def test_partial_credit_is_summed_and_said_plainly(client):
+    from tests.factories import make_diagnosis
+    spinal = make_diagnosis("Spinal metastasis")
+    make_diagnosis("Intradural extramedullary metastasis", aliases="IDEM metastasis", broader=spinal)
+    lumbar = make_case(levels=((Level.L2, Level.L2),))
+    thoracic = make_case(levels=((Level.T8, Level.T8),))
+    run = start_quiz(client, mode="exam", count=2)
+    finish(client, run, lambda case: "IDEM metastasis" if case == lumbar else "spinal mets")
+    page = client.get(f"/quiz/{run.token}/").content.decode()
+
+    assert "<strong>1.5 of 2</strong> correct (75%)" in page
+    assert "1 answer names the right family rather than the diagnosis: 0.5 of a point each." in page
+    row = re.search(rf'<a href="{thoracic.get_answer_url()}">.*?</tr>', page, re.S).group(0)
+    assert "<td>Right family: a broader term</td>" in row
+    assert re.search(r'<tr class="result result--broader">\s*<td>\d</td>\s*<td><a href="'
+                     + re.escape(thoracic.get_answer_url()), page)
+    assert re.search(r"<th scope=\"row\">Thoracic</th><td>0.5 of 1</td><td>50%</td>", page)
+    assert re.search(r"<th scope=\"row\">Lumbar</th><td>1 of 1</td><td>100%</td>", page)
+
+
+def test_a_run_without_partial_credit_says_nothing_about_it(client):
+    make_case()
+    run = start_quiz(client, count=1)
+    finish(client, run, lambda case: "IDEM metastasis")
+    assert "right family" not in client.get(f"/quiz/{run.token}/").content.decode()

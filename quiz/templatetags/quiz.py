@@ -1,6 +1,6 @@
 from django import template
 
-from quiz.grading import is_hedged
+from quiz.grading import PARTIAL_CREDIT, is_hedged
 
 register = template.Library()
 
@@ -23,3 +23,15 @@ def percent(part, whole):
 def hedged(answer):
     """The answer offers several diagnoses or only guesses at one (quiz.grading.is_hedged)."""
     return is_hedged(answer)
+
+
+@register.filter
+def broader_count(questions):
+    """How many of these answered questions named the right family (a broader term)."""
+    return sum(q.attempt.outcome == "broader" for q in questions)
+
+
+@register.simple_tag
+def partial_credit():
+    """What a broader term earns, as the score prints it: '0.5'."""
+    return f"{PARTIAL_CREDIT:g}"
