@@ -9,8 +9,8 @@ from django.utils.translation import ngettext
 
 from .anatomy import Compartment
 from .filters import FIXED_FACETS
-from .editorial import merge_diagnoses, publish_case, unpublish_case
-from .forms import CaseForm, DifferentialFormSet, OrderedInlineFormSet, OrderedRowForm
+from .editorial import PublishRefused, merge_diagnoses, publish_case, unpublish_case
+from .forms import CaseForm, DifferentialFormSet, ImagingFindingFormSet, OrderedInlineFormSet, OrderedRowForm
 from .models import (
     Case,
     Diagnosis,
@@ -53,6 +53,7 @@ class LevelSpanInline(OrderedInline, admin.TabularInline):
 
 class ImagingFindingInline(OrderedInline, admin.StackedInline):
     model = ImagingFinding
+    formset = ImagingFindingFormSet
     fields = [
         "order", ("modality", "technique", "plane"), ("first_level", "last_level", "compartment"),
         ("signal", "enhancement"), "description",
@@ -137,14 +138,13 @@ class CaseAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         published = 0
         for case in queryset.filter(status=Case.Status.DRAFT):
-            if publish_case(case=case, by=request.user):
-                self.log_change(request, case, "Published.")
-                published += 1
-            else:
-                self.message_user(
-                    request, f"“{case}” was not published: it has no final diagnosis. "
-                             "Tick “Is final” on one of its differentials first.", messages.ERROR,
-                )
+            try:
+                publish_case(case=case, by=request.user)
+            except PublishRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                continue
+            self.log_change(request, case, "Published.")
+            published += 1
         if published:
             self.message_user(request, ngettext("Published %d case.", "Published %d cases.", published) % published)
 

@@ -3,27 +3,92 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Case
-from .text import fold
+from .text import fold, mentions
+
+# The presentation side a resident sees before the reveal, as the spoiler rule reads it.
+FINDING_FIELDS = ("technique", "signal", "enhancement", "description")
 
 
-def title_spoiler(title, diagnosis):
-    """The name or alias of `diagnosis` that `title` gives away (whole words, accent- and case-blind), or None."""
-    folded_title = f" {fold(title)} "
-    for name in diagnosis.names():
-        if fold(name) and f" {fold(name)} " in folded_title:
-            return name
-    return None
+def spoiler(text, names):
+    """The first of `names` that `text` names (cases.text.mentions: case, accents, plurals, spellings…), or None."""
+    return next((name for name in names if mentions(text, name)), None)
+
+
+def slug_words(slug):
+    """A slug as the spoiler rule reads it: its hyphens are spaces."""
+    return (slug or "").replace("-", " ")
+
+
+def presentation_texts(*, title, slug, presentation, findings):
+    """(field, text) for every presentation-side field; `findings` are (label, {field: text}) pairs."""
+    yield "title", title or ""
+    yield "slug", slug_words(slug)
+    yield "presentation", presentation or ""
+    for label, values in findings:
+        for name in FINDING_FIELDS:
+            yield f"{label}: {name}", values.get(name) or ""
+
+
+def case_texts(case, findings=None):
+    """The presentation-side fields of a saved case (its findings read from the database unless given)."""
+    findings = case.findings.all() if findings is None else findings
+    return presentation_texts(
+        title=case.title, slug=case.slug, presentation=case.presentation,
+        findings=[(f"imaging finding {finding.order}", vars(finding)) for finding in findings],
+    )
+
+
+def spoilers(texts, names):
+    """[(field, name)]: each field whose text names one of `names`, the answer's name or an alias."""
+    found = []
+    for where, text in texts:
+        name = spoiler(text, names)
+        if name:
+            found.append((where, name))
+    return found
+
+
+def case_spoilers(case, names=None):
+    """[(field, name)] for a saved case against its final diagnosis's names (or `names`, e.g. after a rename)."""
+    if names is None:
+        final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
+        names = final.diagnosis.names() if final else []
+    return spoilers(case_texts(case), names) if names else []
+
+
+def cases_spoiled_by(diagnoses, names):
+    """The published cases answered by one of `diagnoses` whose presentation would name one of `names`.
+
+    For a vocabulary edit (a rename, a new alias, a merge) before it is saved: [(case, [(field, name)])].
+    """
+    cases = (Case.objects.published().filter(differentials__diagnosis__in=diagnoses, differentials__is_final=True)
+             .prefetch_related("findings").order_by("title").distinct())
+    return [(case, found) for case in cases if (found := case_spoilers(case, names))]
+
+
+def describe_spoilers(found):
+    """'title names “Schwannoma”; slug names “Schwannoma”'."""
+    return "; ".join(f"{where} names “{name}”" for where, name in found)
+
+
+class PublishRefused(Exception):
+    """Why a draft cannot be published, in a sentence for the editor."""
 
 
 def publish_case(*, case, by):
-    """Publish a draft that has its final diagnosis; return False, changing nothing, if it has none."""
-    if not case.differentials.filter(is_final=True).exists():
-        return False
+    """Publish a draft that has its final diagnosis and gives it away nowhere; else raise PublishRefused."""
+    final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
+    if final is None:
+        raise PublishRefused(f"“{case}” was not published: it has no final diagnosis. "
+                             "Tick “Is final” on one of its differentials first.")
+    found = case_spoilers(case, final.diagnosis.names())
+    if found:
+        raise PublishRefused(f"“{case}” was not published: it gives the answer away ({describe_spoilers(found)}, "
+                             f"a name of the final diagnosis {final.diagnosis}). Rewrite it first.")
     case.status = Case.Status.PUBLISHED
     case.published_at = timezone.now()
     case.published_by = by
     case.save(update_fields=["status", "published_at", "published_by", "updated_at"])
-    return True
 
 
 def unpublish_case(*, case):

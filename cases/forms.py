@@ -2,12 +2,33 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.utils.text import slugify
 
-from .editorial import title_spoiler
-from .models import Case
+from .editorial import FINDING_FIELDS, presentation_texts, spoiler, spoilers
+from .models import Case, Diagnosis, case_slug
 
 PARKED = 10_000  # far above any real position
+DIFFERENTIALS = "differentials"  # the differentials inline's prefix on the case page
+
+
+def posted_final_diagnosis(data):
+    """The final diagnosis as the case page posts it (its differentials inline), or None unless exactly one."""
+    try:
+        total = min(int(data.get(f"{DIFFERENTIALS}-TOTAL_FORMS", 0)), 1000)
+    except (TypeError, ValueError):
+        return None
+    chosen = {data.get(f"{DIFFERENTIALS}-{i}-diagnosis") for i in range(total)
+              if data.get(f"{DIFFERENTIALS}-{i}-is_final") and not data.get(f"{DIFFERENTIALS}-{i}-DELETE")}
+    if len(chosen) != 1 or not str(next(iter(chosen))).isdigit():
+        return None  # none, several or junk: the differentials inline says what is wrong
+    return Diagnosis.objects.filter(pk=int(next(iter(chosen)))).first()
+
+
+def spoiler_error(where, name, diagnosis):
+    return ValidationError(
+        "The %(field)s gives the answer away: it names “%(name)s”, a name of the final diagnosis %(diagnosis)s. "
+        "Describe the presentation only.",
+        code="spoiler", params={"field": where, "name": name, "diagnosis": diagnosis},
+    )
 
 
 class CaseForm(forms.ModelForm):
@@ -18,10 +39,24 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text += " Left empty, it is made from the title."
+        self.fields["slug"].help_text += (" Left empty, it is made from the title (or, for a title with no Latin "
+                                          "letters, a neutral one such as case-3f9a1c).")
 
     def clean_slug(self):
-        return self.cleaned_data["slug"] or slugify(self.cleaned_data.get("title", ""))[:220]
+        return self.cleaned_data["slug"] or case_slug(self.cleaned_data.get("title", ""), exclude=self.instance.pk)
+
+    def clean(self):
+        """The title, the slug and the presentation never name the final diagnosis the page posts."""
+        cleaned = super().clean()
+        final = posted_final_diagnosis(self.data)
+        if final is None:
+            return cleaned
+        typed_slug = cleaned.get("slug") if self.data.get(self.add_prefix("slug")) else ""  # else the title's
+        texts = presentation_texts(title=cleaned.get("title"), slug=typed_slug,
+                                   presentation=cleaned.get("presentation"), findings=[])
+        for where, name in spoilers(texts, final.names()):
+            self.add_error(where, spoiler_error(where, name, final))
+        return cleaned
 
 
 class OrderedRowForm(forms.ModelForm):
@@ -60,8 +95,26 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
         return super().save_existing_objects(commit)
 
 
+class ImagingFindingFormSet(OrderedInlineFormSet):
+    """Findings whose technique, signal, enhancement and description never name the final diagnosis."""
+
+    def clean(self):
+        super().clean()
+        final = posted_final_diagnosis(self.data)
+        if final is None:
+            return
+        names = final.names()
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            for name in FINDING_FIELDS:
+                found = spoiler(form.cleaned_data.get(name) or "", names)
+                if found:
+                    form.add_error(name, spoiler_error(name, found, final))
+
+
 class DifferentialFormSet(OrderedInlineFormSet):
-    """Exactly one final diagnosis, and a title that does not name it."""
+    """Exactly one final diagnosis (the case form and the findings check that nothing names it)."""
 
     parked_values = {"is_final": False}
 
@@ -96,11 +149,4 @@ class DifferentialFormSet(OrderedInlineFormSet):
             raise ValidationError(
                 "Only one differential can be the final diagnosis; %(names)s are all ticked “Is final”.",
                 code="several_finals", params={"names": ", ".join(str(d) for d in finals)},
-            )
-        spoiler = title_spoiler(self.instance.title, finals[0])
-        if spoiler:
-            raise ValidationError(
-                "The title gives the answer away: it contains “%(name)s”, a name of the final diagnosis "
-                "%(diagnosis)s. Rewrite the title to describe the presentation only.",
-                code="spoiler", params={"name": spoiler, "diagnosis": finals[0]},
             )
