@@ -14,11 +14,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.pyyaml import DjangoSafeDumper
 from django.core.serializers.pyyaml import Serializer as DjangoYamlSerializer
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .editorial import title_spoiler
+from .editorial import case_spoilers, describe_spoilers
 from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference, batched_edits
 
 CHILDREN = [LevelSpan, ImagingFinding, Differential, Reference]
@@ -128,9 +128,12 @@ class CaseFileError(Exception):
 
 @dataclass
 class ImportReport:
+    """Case slugs by what the import does to them; `vocabulary` the same for primaries and diagnoses."""
+
     new: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+    vocabulary: dict = field(default_factory=lambda: {"new": [], "updated": [], "unchanged": []})
 
 
 @dataclass(eq=False)
@@ -139,6 +142,24 @@ class Entry:
 
     model: type
     fields: dict
+    number: int = 0
+
+    def type_problems(self):
+        """One line per field of the wrong type; numbers given for text become text ('pmid: 123')."""
+        if not all(isinstance(name, str) for name in self.fields):
+            return [f"entry {self.number}: field names must be text"]
+        names = set(file_fields(self.model))
+        problems = {name: _type_problem(self.model._meta.get_field(name), value)
+                    for name, value in self.fields.items() if name in names}
+        for name, value in list(self.fields.items()):
+            model_field = self.model._meta.get_field(name) if name in names else None
+            if isinstance(model_field, (models.CharField, models.TextField)) and isinstance(value, (int, float)):
+                self.fields[name] = str(value)
+        key = "case" if self.model in CHILDREN else "slug"  # how the entry is known: it must make sense first
+        if self.fields.get(key) is None or problems.get(key):
+            where = f"entry {self.number} ({self.model._meta.verbose_name})"
+            return [f"{where}: {key}: {problems.get(key) or 'required'}"]
+        return [f"{self.where}: {name}: {problem}" for name, problem in problems.items() if problem]
 
     def natural_key(self):
         if self.model in (PrimaryTumour, Diagnosis, Case):
@@ -163,21 +184,108 @@ def _first(value):
     return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
-def _parse(text, fmt):
+# A case file is a list of entries, each a mapping whose fields hold a natural key at most: a few
+# levels deep. Anything far larger or deeper is a mistake or an attack, refused before it is built.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 10
+
+
+class _CaseFileLoader(yaml.SafeLoader):
+    """Safe YAML without anchors or aliases (a few bytes of aliases can expand to gigabytes), nested a little."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed in case files", event.start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(data):
+    """Whether parsed JSON nests past MAX_DEPTH (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, (list, dict)):
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def _read(text, fmt):
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise CaseFileError([f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into several."])
     try:
-        data = yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
+        if fmt == "yaml":
+            return yaml.load(text, Loader=_CaseFileLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = json.loads(text)
+    except RecursionError as exc:
+        raise CaseFileError([f"The file is not valid {fmt.upper()}: nested too deeply"]) from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise CaseFileError([f"The file is not valid {fmt.upper()}: {' '.join(str(exc).split())}"]) from exc
+    if _too_deep(data):
+        raise CaseFileError([f"The file is not valid JSON: nested more than {MAX_DEPTH} levels deep"])
+    return data
+
+
+def _kind(value):
+    return {list: "a list", dict: "a mapping", bool: "true/false", type(None): "nothing"}.get(type(value), "a value")
+
+
+def _type_problem(model_field, value):
+    """Why `value` cannot be this field's (a list for a title, a mapping for a level…), or None.
+
+    Checked before anything is built from the file, so later steps meet only the types they expect.
+    """
+    if value is None:
+        return None  # the model's own checks say whether the field may be empty
+    if model_field.is_relation:
+        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+            return None
+        return "give the slug in brackets, e.g. [some-slug]"
+    if isinstance(model_field, models.JSONField):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return None
+        return f"give a list of names, e.g. [extradural], not {_kind(value)}"
+    if isinstance(model_field, models.BooleanField):
+        return None if isinstance(value, bool) else f"give true or false, not {_kind(value)}"
+    if isinstance(model_field, models.IntegerField):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            return f"give a whole number, not {_kind(value)}"
+        return None
+    if isinstance(model_field, (models.CharField, models.TextField)):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return f"give text, not {_kind(value)}"
+        return None
+    return None if isinstance(value, str) else f"give text, not {_kind(value)}"
+
+
+def _parse(text, fmt):
+    data = _read(text, fmt)
     if not isinstance(data, list):
         raise CaseFileError(["The file must be a list of entries, each a model and its fields."])
     entries, errors = [], []
     for number, item in enumerate(data, start=1):
         if not (isinstance(item, dict) and set(item) == {"model", "fields"} and isinstance(item["fields"], dict)):
             errors.append(f"entry {number}: give exactly a model and its fields (no pk: entries are known by slug)")
-        elif item["model"] not in BY_LABEL:
+        elif not isinstance(item["model"], str) or item["model"] not in BY_LABEL:
             errors.append(f"entry {number}: unknown model {item['model']!r}")
         else:
-            entries.append(Entry(BY_LABEL[item["model"]], item["fields"]))
+            entry = Entry(BY_LABEL[item["model"]], item["fields"], number)
+            problems = entry.type_problems()
+            errors += problems
+            if not problems:
+                entries.append(entry)
     if errors:
         raise CaseFileError(errors)
     return entries
@@ -268,9 +376,6 @@ def _save(entry):
         obj.full_clean(exclude=[f.name for f in entry.model._meta.fields if is_derived(f.name)])
     except ValidationError as exc:
         return list(_validation_lines(entry, exc))
-    if entry.model is Differential and obj.is_final and (spoiler := title_spoiler(obj.case.title, obj.diagnosis)):
-        return [f"case {entry.case_slug}: title: contains “{spoiler}”, a name of the final diagnosis "
-                f"{obj.diagnosis}; a title must not give the answer away"]
     try:
         with transaction.atomic():
             obj.save()  # Model.save(): markdown is rendered and sanitised here, never read from the file
@@ -337,6 +442,37 @@ def _load(entries, *, bad=frozenset(), skip_cases=frozenset()):
     return errors
 
 
+def _spoiler_lines(entries):
+    """As loaded (inside the validating pass): every case of the file, and every published case whose
+    final diagnosis the file changes, must not name its answer before the reveal. One line per problem."""
+    lines = []
+    in_file = {entry.case_slug for entry in entries if entry.model is Case}
+    for case in Case.objects.filter(slug__in=in_file).prefetch_related("findings").order_by("slug"):
+        final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
+        for where, name in case_spoilers(case, final.diagnosis.names() if final else []):
+            lines.append(f"case {case.slug}: {where}: contains “{name}”, a name of the final diagnosis "
+                         f"{final.diagnosis}; nothing before the reveal may give the answer away")
+    for entry in entries:
+        if entry.model is not Diagnosis:
+            continue
+        diagnosis = Diagnosis.objects.filter(slug=entry.fields["slug"]).first()
+        if diagnosis is None:
+            continue
+        cases = (Case.objects.published().filter(differentials__diagnosis=diagnosis, differentials__is_final=True)
+                 .exclude(slug__in=in_file).prefetch_related("findings").order_by("slug"))
+        for case in cases:
+            if found := case_spoilers(case, diagnosis.names()):
+                lines.append(f"{entry.where}: its names would give away the published case {case.slug} "
+                             f"(“{case.title}”): {describe_spoilers(found)}")
+    return lines
+
+
+def _vocabulary_snapshot(entries):
+    return {(entry.model, entry.fields["slug"]): _serialize(
+        "python", entry.model.objects.filter(slug=entry.fields["slug"])) or None
+        for entry in entries if entry.model in (PrimaryTumour, Diagnosis)}
+
+
 def import_cases(*, text, fmt="yaml", dry_run=False):
     """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError, changing nothing."""
     entries = _parse(text, fmt)
@@ -345,7 +481,10 @@ def import_cases(*, text, fmt="yaml", dry_run=False):
     report = ImportReport()
     with transaction.atomic():
         before = {slug: _snapshot(slug) for slug in slugs}
+        vocabulary_before = _vocabulary_snapshot(entries)
         errors += _load(entries, bad=bad)
+        if not errors:
+            errors += _spoiler_lines(entries)
         if not errors:
             for slug in slugs:
                 if before[slug] is None:
@@ -354,6 +493,10 @@ def import_cases(*, text, fmt="yaml", dry_run=False):
                     report.unchanged.append(slug)
                 else:
                     report.updated.append(slug)
+            for (model, slug), after in _vocabulary_snapshot(entries).items():
+                was = vocabulary_before[(model, slug)]
+                status = "new" if was is None else "unchanged" if was == after else "updated"
+                report.vocabulary[status].append(f"{model._meta.verbose_name} {slug}")
         transaction.set_rollback(True)  # this pass only validates
     if errors:
         raise CaseFileError(errors)

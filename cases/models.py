@@ -3,6 +3,7 @@
 Every field an educator fills in says in its help text which side it is on:
 PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
+import secrets
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,6 +97,29 @@ class SlugNaturalKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
+# Letters NFKD does not take apart into ASCII (slugify drops what it cannot decompose).
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+                                "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "Þ": "Th", "ı": "i"})
+
+
+def unique_slug(text, *, model, prefix, max_length, exclude=None):
+    """A slug from `text`, transliterated where possible; else (a title in Japanese, say) a neutral
+    `prefix-xxxxxx` no other row uses. Never empty: an empty slug has no URL, and its pages fail."""
+    slug = slugify((text or "").translate(_LATIN_LETTERS))[:max_length].strip("-")
+    if slug:
+        return slug
+    taken = model._default_manager.exclude(pk=exclude) if exclude else model._default_manager.all()
+    while True:
+        slug = f"{prefix}-{secrets.token_hex(3)}"  # random, so it says nothing about the case or how many there are
+        if not taken.filter(slug=slug).exists() and not (model is Case and FormerSlug.objects.filter(slug=slug).exists()):
+            return slug
+
+
+def case_slug(title, *, exclude=None):
+    """The slug a case gets from its title when the editor leaves it empty."""
+    return unique_slug(title, model=Case, prefix="case", max_length=220, exclude=exclude)
+
+
 class PrimaryTumour(models.Model):
     name = models.CharField(max_length=120, unique=True, help_text="PRESENTATION. e.g. 'Breast carcinoma'.")
     slug = models.SlugField(max_length=140, unique=True)
@@ -109,6 +133,11 @@ class PrimaryTumour(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name, model=PrimaryTumour, prefix="primary", max_length=140, exclude=self.pk)
+        super().save(*args, **kwargs)
 
     def natural_key(self):
         return (self.slug,)
@@ -171,6 +200,11 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self.name, model=Diagnosis, prefix="diagnosis", max_length=180, exclude=self.pk)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("cases:diagnosis-detail", args=[self.slug])
@@ -447,9 +481,21 @@ class Case(DerivedFieldsMixin, models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.title)[:220]
+            self.slug = case_slug(self.title, exclude=self.pk)
         self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "slug" not in update_fields:
+            super().save(*args, **kwargs)
+            return
+        before = Case.objects.filter(pk=self.pk).values("slug", "status").first() if self.pk else None
         super().save(*args, **kwargs)
+        if before and before["slug"] == self.slug:
+            return
+        # A live slug wins over a former one: the case now served here takes the address back.
+        FormerSlug.objects.filter(slug=self.slug).delete()
+        if before and before["status"] == Case.Status.PUBLISHED:
+            # Residents may have bookmarked the old address: it redirects here from now on.
+            FormerSlug.objects.update_or_create(slug=before["slug"], defaults={"case": self})
 
     def get_absolute_url(self):
         return reverse("cases:case-detail", args=[self.slug])

@@ -1,14 +1,16 @@
+from functools import wraps
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .caching import cached, cached_html, digest, presentation_html
 from .filters import CaseFilter, facets
-from .models import Case, ContentVersion, Diagnosis, Differential
+from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug
 
 
 @require_safe
@@ -71,6 +73,27 @@ def _page_shell(request, slug):
     return version, Case(**shell)
 
 
+def redirect_former_slugs(view_name):
+    """A case page not found at `slug` redirects permanently to where the case now lives, if the slug was its.
+
+    The live case is looked up first, so a former slug never shadows a case that took it.
+    """
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, slug):
+            try:
+                return view(request, slug)
+            except Http404:
+                moved_to = (FormerSlug.objects.filter(slug=slug, case__in=Case.objects.visible_to(request.user))
+                            .values_list("case__slug", flat=True).first())
+                if moved_to is None:
+                    raise
+                return redirect(view_name, moved_to, permanent=True)
+        return wrapper
+    return decorator
+
+
+@redirect_former_slugs("cases:case-detail")
 @require_safe
 def case_detail(request, slug):
     """The case before the reveal: the answer-side columns are not even read from the database.
@@ -81,6 +104,7 @@ def case_detail(request, slug):
     return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)})
 
 
+@redirect_former_slugs("cases:case-answer")
 @never_cache  # a shared proxy must never keep an answer (nor serve it to someone who has not asked)
 @require_safe
 def case_answer(request, slug):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.casefiles import CaseFileError, import_cases
+from cases.casefiles import MAX_FILE_BYTES, CaseFileError, import_cases
 
 
 class Command(BaseCommand):
@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def handle(self, *, file, fmt, dry_run, **options):
         fmt = fmt or ("json" if file.endswith(".json") else "yaml")
         try:
+            if Path(file).stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
+                raise CommandError(f"{file} was not imported, nothing changed: it is larger than "
+                                   f"{MAX_FILE_BYTES // (1024 * 1024)} MB; split it into several.")
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
@@ -25,6 +28,8 @@ class Command(BaseCommand):
         except CaseFileError as exc:
             raise CommandError(f"{file} was not imported, nothing changed:\n" + "\n".join(exc.errors)) from exc
         for status in ("new", "updated", "unchanged"):
+            for name in report.vocabulary[status]:
+                self.stdout.write(f"{status}: {name}")
             for slug in getattr(report, status):
                 self.stdout.write(f"{status}: {slug}")
         verb = "Would import" if dry_run else "Imported"
