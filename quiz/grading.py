@@ -46,8 +46,8 @@ _ALTERNATIVES = re.compile(
 )
 # Words that qualify a single diagnosis as a guess ('?' alone is handled with the separators).
 _QUALIFIERS = re.compile(
-    r"^\s*(?:\?|possibly|possible|probably|probable|likely|query|questionable|suspected|suspect|presumed|"
-    r"maybe|perhaps|r\s*/\s*o|rule\s+out|consider|ddx)\b|\?\s*$",
+    r"^[^\w?]*(?:\?|(?:possibly|possible|probably|probable|likely|query|questionable|suspected|suspect|presumed|"
+    r"maybe|perhaps|r\s*/\s*o|rule\s+out|consider|ddx)\b)|\?[^\w?]*$",
     re.IGNORECASE,
 )
 
