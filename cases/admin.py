@@ -1,15 +1,26 @@
 """The admin is the authoring tool: faculty write, review and publish cases here."""
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
 from .anatomy import Compartment
 from .filters import FIXED_FACETS
-from .editorial import PublishRefused, merge_diagnoses, publish_case, unpublish_case
+from .editorial import (
+    PublishRefused,
+    cases_spoiled_by,
+    describe_spoilers,
+    merge_diagnoses,
+    publish_case,
+    unpublish_case,
+)
 from .forms import CaseForm, DifferentialFormSet, ImagingFindingFormSet, OrderedInlineFormSet, OrderedRowForm
 from .models import (
     Case,
@@ -20,7 +31,25 @@ from .models import (
     PrimaryTumour,
     Reference,
     batched_edits,
+    unique_slug,
 )
+
+
+def list_spoiled(spoiled):
+    """“Title” (title names “X”); “Other title” (imaging finding 1: signal names “Y”)."""
+    return "; ".join(f"“{case.title}” ({describe_spoilers(found)})" for case, found in spoiled)
+
+
+class SelectedIdsAreChecked:
+    """Actions on rows the page posts by id: an id that is not a number is a message, not a server error."""
+
+    def response_action(self, request, queryset):
+        ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if not all(re.fullmatch(r"[0-9]{1,18}", value) for value in ids):
+            self.message_user(request, "The selection holds something that is not an entry of this list; "
+                                       "nothing was done. Select the entries again.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
 
 def facet_list_filter(facet):
@@ -82,7 +111,7 @@ class ReferenceInline(OrderedInline, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     form = CaseForm
     fieldsets = [
         ("Presentation", {
@@ -171,15 +200,36 @@ class DiagnosisForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:  # itself is never its own broader term; deeper cycles are refused by clean()
             self.fields["broader"].queryset = Diagnosis.objects.exclude(pk=self.instance.pk)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Left empty, it is made from the name (or is a neutral one)."
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"] or unique_slug(
+            self.cleaned_data.get("name", ""), model=Diagnosis, prefix="diagnosis", max_length=180,
+            exclude=self.instance.pk)
 
     def clean_compartments(self):
         """Stored in the Compartment list's order, whatever order the boxes arrive in."""
         chosen = set(self.cleaned_data["compartments"])
         return [value for value in Compartment.values if value in chosen]
 
+    def clean(self):
+        """A new name or alias must not turn up in a published case this entry answers, before its reveal."""
+        cleaned = super().clean()
+        if not self.instance.pk or not {"name", "aliases"} & set(self.changed_data):
+            return cleaned
+        aliases = [line.strip() for line in (cleaned.get("aliases") or "").splitlines() if line.strip()]
+        for name, names in (("name", [cleaned.get("name") or ""]), ("aliases", aliases)):
+            spoiled = cases_spoiled_by([self.instance], names)
+            if spoiled:
+                self.add_error(name, ValidationError(
+                    "This would give the answer away in published cases: %(cases)s. Rewrite those cases first.",
+                    code="spoiler", params={"cases": list_spoiled(spoiled)}))
+        return cleaned
+
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(admin.ModelAdmin):
+class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     form = DiagnosisForm
     fields = ["name", "slug", "aliases", "broader", "compartments", "summary", "distinguishing_features"]
     prepopulated_fields = {"slug": ["name"]}
@@ -199,7 +249,12 @@ class DiagnosisAdmin(admin.ModelAdmin):
         if queryset.count() < 2:
             self.message_user(request, "Select two or more entries to merge.", messages.WARNING)
             return None
-        keep = queryset.filter(pk=request.POST.get("keep")).first() if request.POST.get("post") == "yes" else None
+        keep_id = request.POST.get("keep", "")
+        keep = None
+        if request.POST.get("post") == "yes":
+            keep = queryset.filter(pk=keep_id).first() if re.fullmatch(r"[0-9]{1,18}", keep_id) else None
+            if keep is None:
+                self.message_user(request, "Choose one of the selected entries to keep.", messages.ERROR)
         if keep is None:
             return TemplateResponse(request, "admin/cases/diagnosis/merge_confirmation.html", {
                 **self.admin_site.each_context(request),
@@ -209,6 +264,14 @@ class DiagnosisAdmin(admin.ModelAdmin):
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             })
         merged = list(queryset.exclude(pk=keep.pk))
+        names = [*keep.names(), *(name for diagnosis in merged for name in diagnosis.names())]
+        spoiled = cases_spoiled_by([keep, *merged], names)
+        if spoiled:
+            self.message_user(request, f"Nothing was merged: {keep} would take the names of "
+                                       f"{', '.join(map(str, merged))}, which would give the answer away in "
+                                       f"published cases: {list_spoiled(spoiled)}. Rewrite those cases first.",
+                              messages.ERROR)
+            return None
         cases = Case.objects.filter(differentials__diagnosis__in=merged).distinct()
         for case in cases:
             self.log_change(request, case, f"Differential {', '.join(map(str, merged))} merged into {keep}.")
@@ -220,7 +283,24 @@ class DiagnosisAdmin(admin.ModelAdmin):
         return None
 
 
+class PrimaryTumourForm(forms.ModelForm):
+    class Meta:
+        model = PrimaryTumour
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Left empty, it is made from the name (or is a neutral one)."
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"] or unique_slug(
+            self.cleaned_data.get("name", ""), model=PrimaryTumour, prefix="primary", max_length=140,
+            exclude=self.instance.pk)
+
+
 @admin.register(PrimaryTumour)
 class PrimaryTumourAdmin(admin.ModelAdmin):
+    form = PrimaryTumourForm
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]

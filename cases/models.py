@@ -106,7 +106,7 @@ def unique_slug(text, *, model, prefix, max_length, exclude=None):
     """A slug from `text`, transliterated where possible; else (a title in Japanese, say) a neutral
     `prefix-xxxxxx` no other row uses. Never empty: an empty slug has no URL, and its pages fail."""
     slug = slugify((text or "").translate(_LATIN_LETTERS))[:max_length].strip("-")
-    if slug:
+    if any(c.isalpha() for c in slug):  # digits alone ('52' of a title in Japanese) say nothing
         return slug
     taken = model._default_manager.exclude(pk=exclude) if exclude else model._default_manager.all()
     while True:
