@@ -1,6 +1,7 @@
 """Text folding shared by search and grading: case-, accent- and spacing-insensitive."""
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -71,7 +72,12 @@ def name_words(text):
 
     'Haemangiomas' → ['hemangioma']; 'Bony mets' → ['bony', 'metastasis']; 'Tumour-like' → ['tumor', 'like'].
     """
-    return [_normal_word(word) for word in fold(text).replace("_", " ").split()]
+    return list(_name_words(text or ""))
+
+
+@lru_cache(maxsize=4096)  # the grader compares one answer with every name in the vocabulary
+def _name_words(text):
+    return tuple(_normal_word(word) for word in fold(text).replace("_", " ").split())
 
 
 # A name shorter than this, run together, matches only as whole words ('NET', 'MIM', 'MS'): it is

@@ -175,10 +175,16 @@ def grade_answer(*, diagnosis, text, vocabulary=()):
     return Grade(Attempt.Outcome.WRONG)
 
 
-def grade_choice(*, diagnosis, chosen):
-    """Multiple choice is right or wrong: the options never offer the final's broader terms."""
-    if chosen is not None and chosen.pk == diagnosis.pk:
+def grade_choice(*, diagnosis, chosen, vocabulary=()):
+    """The option chosen: the final diagnosis is right, a broader term of it the right family, else wrong."""
+    if chosen is None:
+        return Grade(Attempt.Outcome.WRONG)
+    if chosen.pk == diagnosis.pk:
         return Grade(Attempt.Outcome.CORRECT, diagnosis.name)
+    by_pk = {entry.pk: entry for entry in vocabulary}
+    by_pk[diagnosis.pk] = diagnosis
+    if chosen.pk in {entry.pk for entry in ancestors(diagnosis, by_pk)}:
+        return Grade(Attempt.Outcome.BROADER, chosen.name)
     return Grade(Attempt.Outcome.WRONG)
 
 

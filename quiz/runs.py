@@ -30,33 +30,38 @@ def above_of(pk, parents):
     return seen - {pk}
 
 
+def _root(pk, parents):
+    """The broadest term above ``pk`` (itself when it has none)."""
+    return min(above_of(pk, parents) | {pk}, key=lambda p: (len(above_of(p, parents)), p))
+
+
 def choose_options(*, case_id, alternatives, vocabulary, compartments=()):
     """Multiple-choice options: the case's whole differential list plus distractors, alphabetical.
 
     ``vocabulary`` maps pk to rows with ``name``, ``broader_id`` and ``compartments``. Distractors are
-    entities a resident would weigh for this case: first those sharing a compartment with the case's
-    imaging findings (``compartments``; without any, with its differentials' entities), then the
-    nearest family (entities under the same broadest term as a differential), then the rest. Broader
-    or narrower terms of a differential are never offered: picking one would be true but marked wrong.
-    The draw is seeded by the case and never looks at which differential is the final, so every run
-    offers the same set and comparing runs tells nothing.
+    entities a resident would weigh for this case, those sharing a compartment with the case's imaging
+    findings (``compartments``; without any, with its differentials' entities): first one from the
+    family of a differential (so a differential, the final included, is not the only one of its kind,
+    and choosing a broader term of the final earns partial credit), then any, then the differentials'
+    family, then the rest. Bare family terms (broader terms tagged with no compartment) are never
+    offered. The draw is seeded by the case and never looks at which differential is the final, so
+    every run offers the same set and comparing runs tells nothing.
     """
     own = set(alternatives)
     parents = {pk: entry.broader_id for pk, entry in vocabulary.items()}
-    related = set().union(*(above_of(pk, parents) for pk in own)) if own else set()
-    related |= {pk for pk in vocabulary if above_of(pk, parents) & own}
-    candidates = sorted(pk for pk in vocabulary if pk not in own and pk not in related)
+    candidates = sorted(pk for pk in vocabulary if pk not in own)
     wanted = set(compartments) or {c for pk in own if pk in vocabulary for c in vocabulary[pk].compartments or []}
-    roots = {min(above_of(pk, parents) | {pk}, key=lambda p: (len(above_of(p, parents)), p)) for pk in own}
-    pools = [
-        [pk for pk in candidates if wanted & set(vocabulary[pk].compartments or [])],
-        [pk for pk in candidates if (above_of(pk, parents) | {pk}) & roots],
-        candidates,
-    ]
+    roots = {_root(pk, parents) for pk in own}
+    bare_terms = {parent for parent in parents.values() if parent is not None} - {
+        pk for pk, entry in vocabulary.items() if entry.compartments}
+    candidates = [pk for pk in candidates if pk not in bare_terms]
+    family = [pk for pk in candidates if _root(pk, parents) in roots]
+    sharing = [pk for pk in candidates if wanted & set(vocabulary[pk].compartments or [])]
     draw, chosen = random.Random(case_id), []
-    for pool in pools:
+    for pool, most in [([pk for pk in sharing if pk in family], 1), (sharing, DISTRACTORS), (family, DISTRACTORS),
+                       (candidates, DISTRACTORS)]:
         fresh = [pk for pk in pool if pk not in chosen]
-        chosen += draw.sample(fresh, min(DISTRACTORS - len(chosen), len(fresh)))
+        chosen += draw.sample(fresh, min(most, DISTRACTORS - len(chosen), len(fresh)))
     return sorted(own | set(chosen), key=lambda pk: (vocabulary[pk].name.casefold(), pk) if pk in vocabulary else ("", pk))
 
 
@@ -112,9 +117,9 @@ def _grade(*, case_id, text, chosen, differentials):
     final = Differential.objects.select_related("diagnosis").filter(case=case_id, is_final=True).first()
     if final is None:  # the final diagnosis was withdrawn mid-run: nothing to match
         return Grade(Attempt.Outcome.WRONG), []
-    if chosen is not None:
-        return grade_choice(diagnosis=final.diagnosis, chosen=chosen), []
     vocabulary = Diagnosis.objects.only("name", "aliases", "broader_id")  # broader links: partial credit
+    if chosen is not None:
+        return grade_choice(diagnosis=final.diagnosis, chosen=chosen, vocabulary=vocabulary), []
     alternatives = [
         d.diagnosis for d in Differential.objects.filter(case=case_id, is_final=False).select_related("diagnosis")
     ]

@@ -164,18 +164,21 @@ def test_too_few_in_the_compartment_are_topped_up_from_the_differentials_family(
     assert distractors - {"Cord entity"} <= {d.name for d in siblings}
 
 
-def test_a_broader_or_narrower_term_of_a_differential_is_never_offered(client):
-    spinal = make_diagnosis("Spinal metastasis", compartments=["intramedullary"])
-    final = make_diagnosis("Intramedullary spinal cord metastasis", broader=spinal, compartments=["intramedullary"])
-    narrower = make_diagnosis("Intramedullary breast metastasis", broader=final, compartments=["intramedullary"])
-    inside, _ = _vocabulary_by_compartment()
-    make_case(final=final.name, final_aliases="", differentials=("Radiation myelitis",),
-              findings=[{"compartment": "intramedullary"}])
-    for _ in range(3):
-        run = start_quiz(client, answer_format="multiple_choice", count=1)
-        offered = options_offered(client.get(question_url(run, 1)))
-        assert spinal.name not in offered and narrower.name not in offered
-        assert len(offered) == 5
+def test_one_distractor_is_a_relative_of_a_differential_and_choosing_the_broader_term_earns_half(client):
+    metastasis = make_diagnosis("Metastasis")  # a bare family term: no compartment, never offered
+    vertebral = make_diagnosis("Vertebral metastasis", broader=metastasis, compartments=["vertebral_body"])
+    net = make_diagnosis("NET metastasis", broader=vertebral, compartments=["vertebral_body"])
+    [make_diagnosis(f"Bone entity {n}", compartments=["vertebral_body"]) for n in range(8)]
+    make_case(final=net.name, final_aliases="", differentials=("Spinal lymphoma",),
+              findings=[{"compartment": "vertebral_body"}])
+    run = start_quiz(client, answer_format="multiple_choice", count=1)
+    offered = options_offered(client.get(question_url(run, 1)))
+    assert "Vertebral metastasis" in offered  # NET metastasis is not the only metastasis on offer
+    assert "Metastasis" not in offered and len(offered) == 5
+
+    client.post(question_url(run, 1), {"choice": str(offered.index("Vertebral metastasis"))})
+    attempt = Question.objects.get(run=run).attempt
+    assert (attempt.outcome, attempt.score, attempt.answer_text) == ("broader", 0.5, "Vertebral metastasis")
 
 
 @pytest.mark.parametrize("size", [1, 20])
