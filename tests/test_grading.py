@@ -162,3 +162,10 @@ def test_a_cycle_in_broader_links_does_not_hang_the_grader():
     a = Diagnosis(pk=40, name="Entity A", broader_id=41)
     b = Diagnosis(pk=41, name="Entity B", broader_id=40)
     assert grade_answer(diagnosis=a, text="Entity B", vocabulary=[a, b]).outcome == Attempt.Outcome.BROADER
+
+
+def test_a_multiple_choice_broader_term_earns_partial_credit_and_a_narrower_one_none():
+    assert grade_choice(diagnosis=NET, chosen=VERTEBRAL, vocabulary=FAMILY).outcome == Attempt.Outcome.BROADER
+    assert grade_choice(diagnosis=NET, chosen=METASTASIS, vocabulary=FAMILY).score == 0.5
+    assert grade_choice(diagnosis=VERTEBRAL, chosen=NET, vocabulary=FAMILY).outcome == WRONG
+    assert grade_choice(diagnosis=NET, chosen=CORD, vocabulary=FAMILY).outcome == WRONG
