@@ -62,7 +62,7 @@ def choose_options(*, case_id, alternatives, vocabulary, compartments=()):
                        (candidates, DISTRACTORS)]:
         fresh = [pk for pk in pool if pk not in chosen]
         chosen += draw.sample(fresh, min(most, DISTRACTORS - len(chosen), len(fresh)))
-    return sorted(own | set(chosen), key=lambda pk: (vocabulary[pk].name.casefold(), pk) if pk in vocabulary else ("", pk))
+    return sorted(own | set(chosen), key=lambda pk: (vocabulary[pk].name.casefold() if pk in vocabulary else "", pk))
 
 
 def start_run(*, cases, count, mode, answer_format, user, is_review=False):

@@ -1,4 +1,4 @@
-"""Answers as residents type them, graded against the demo cases as a teacher would (tests/data/answer_variants.yaml)."""
+"""Answers as residents type them, graded against the demo cases as a teacher would (data/answer_variants.yaml)."""
 from pathlib import Path
 
 import pytest

@@ -141,8 +141,8 @@ def test_distractors_share_the_compartment_of_the_case_findings_and_are_the_same
 def test_without_tagged_findings_the_differentials_compartments_choose_the_distractors(client):
     inside, outside = _vocabulary_by_compartment()
     make_diagnosis("Spinal cord astrocytoma", compartments=["intramedullary"])
-    make_case(final="Intramedullary spinal cord metastasis", final_aliases="", differentials=("Spinal cord astrocytoma",),
-              findings=[{"compartment": ""}])
+    make_case(final="Intramedullary spinal cord metastasis", final_aliases="",
+              differentials=("Spinal cord astrocytoma",), findings=[{"compartment": ""}])
     run = start_quiz(client, answer_format="multiple_choice", count=1)
     distractors = set(options_offered(client.get(question_url(run, 1)))) - {
         "Intramedullary spinal cord metastasis", "Spinal cord astrocytoma"}
