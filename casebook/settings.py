@@ -113,11 +113,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # Rendered pages and the list's counts are cached, keyed on the content version (cases/caching.py).
-# By default each process keeps them in its own memory. With several gunicorn workers, set
-# DJANGO_CACHE_DIR (a directory the workers can write) and they share them through files, each
-# keeping a copy in memory too, so each page is rendered once per edit, not once per worker.
+# By default each process keeps them in its own memory. With several gunicorn workers on one
+# machine, set DJANGO_CACHE_DIR (a directory the workers can write) and they share them through
+# files; with several machines, set REDIS_URL and they share them through Redis. Either way each
+# process keeps a copy in memory too, so each page is rendered once per edit, not once per worker.
 LOCAL_MEMORY_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
-if os.environ.get("DJANGO_CACHE_DIR"):
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]},
+        "local": LOCAL_MEMORY_CACHE,
+    }
+elif os.environ.get("DJANGO_CACHE_DIR"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -10,6 +10,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests only: the production hasher is slow on purpose, and the suite creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium, driven by Playwright (which cannot download its own here)."""
