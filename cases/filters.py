@@ -23,13 +23,14 @@ AGE_BANDS = {
     "80-plus": ("80 and over", (80, None)),
 }
 
+# Each order ends with the title, then the pk, so that pages are stable on every database.
 SORTS = {
-    "title": ("Title", ["title"]),
-    "age": ("Youngest first", [F("age").asc(nulls_last=True), "title"]),
-    "-age": ("Oldest first", [F("age").desc(nulls_last=True), "title"]),
-    "difficulty": ("Easiest first", ["difficulty", "title"]),
-    "-difficulty": ("Hardest first", ["-difficulty", "title"]),
-    "recent": ("Recently published", [F("published_at").desc(nulls_last=True), "title"]),
+    "title": ("Title", ["title", "pk"]),
+    "age": ("Youngest first", [F("age").asc(nulls_last=True), "title", "pk"]),
+    "-age": ("Oldest first", [F("age").desc(nulls_last=True), "title", "pk"]),
+    "difficulty": ("Easiest first", ["difficulty", "title", "pk"]),
+    "-difficulty": ("Hardest first", ["-difficulty", "title", "pk"]),
+    "recent": ("Recently published", [F("published_at").desc(nulls_last=True), "title", "pk"]),
 }
 
 

@@ -240,8 +240,11 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
 # Cases ----------------------------------------------------------------------------------
 
-class BitMaskField(models.PositiveIntegerField):
-    """A set of options stored as one integer (bit n set: option n); filter with ``__has_any=mask``."""
+class BitMaskField(models.PositiveBigIntegerField):
+    """A set of options stored as one integer (bit n set: option n); filter with ``__has_any=mask``.
+
+    64 bits, so levels and options can be added without overflowing a 32-bit column.
+    """
 
 
 @BitMaskField.register_lookup
@@ -459,7 +462,7 @@ class Case(DerivedFieldsMixin, models.Model):
     )
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["title", "pk"]  # the pk breaks ties, so pages are stable on every database
         permissions = [("publish_case", "Can publish cases")]
         indexes = [
             # The list's default order, and the newest edit (which keys the list's cache).

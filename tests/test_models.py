@@ -138,3 +138,38 @@ def test_every_content_edit_changes_the_content_version():
         edit()
         seen.add(ContentVersion.current())
     assert len(seen) == 6
+
+
+@pytest.mark.django_db
+def test_facet_masks_hold_64_bits_on_every_database():
+    """A level or option added later takes a higher bit: the columns must not overflow at bit 31."""
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(level_mask=(1 << 62) | 1, modality_mask=1 << 40)
+    stored = Case.objects.values_list("level_mask", "modality_mask").get(pk=case.pk)
+    assert stored == ((1 << 62) | 1, 1 << 40)
+    assert Case.objects.filter(level_mask__has_any=1 << 62).count() == 1
+
+
+@pytest.mark.django_db
+def test_cases_with_the_same_title_keep_one_order_across_pages(client, settings):
+    settings.CASES_PER_PAGE = 2
+    made = [make_case(title="Woman with back pain", slug=f"woman-with-back-pain-{n}").slug for n in range(5)]
+    shown = []
+    for page in (1, 2, 3):
+        html = client.get("/", {"page": page}).content.decode()
+        shown += [slug for slug in made if f"/cases/{slug}/" in html]
+    assert sorted(shown) == sorted(made) and len(shown) == 5
+
+
+@pytest.mark.django_db
+def test_on_postgresql_search_has_a_trigram_index_and_masks_are_bigint():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the second pass of make test)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_search_trigram'")
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
+        cursor.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'cases_case' "
+                       "AND column_name LIKE '%%_mask' ORDER BY column_name")
+        assert [row[0] for row in cursor.fetchall()] == ["bigint"] * 4
