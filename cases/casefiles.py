@@ -155,10 +155,12 @@ class Entry:
             model_field = self.model._meta.get_field(name) if name in names else None
             if isinstance(model_field, (models.CharField, models.TextField)) and isinstance(value, (int, float)):
                 self.fields[name] = str(value)
-        key = "case" if self.model in CHILDREN else "slug"  # how the entry is known: it must make sense first
-        if self.fields.get(key) is None or problems.get(key):
-            where = f"entry {self.number} ({self.model._meta.verbose_name})"
-            return [f"{where}: {key}: {problems.get(key) or 'required'}"]
+        # How the entry is known (its natural key): it must make sense before anything else is read.
+        keys = {Differential: ["case", "diagnosis"]}.get(self.model, ["case"] if self.model in CHILDREN else ["slug"])
+        for key in keys:
+            if self.fields.get(key) is None or problems.get(key):
+                where = f"entry {self.number} ({self.model._meta.verbose_name})"
+                return [f"{where}: {key}: {problems.get(key) or 'required'}"]
         return [f"{self.where}: {name}: {problem}" for name, problem in problems.items() if problem]
 
     def natural_key(self):
