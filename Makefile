@@ -64,10 +64,10 @@ node_modules/vnu-jar/build/dist/vnu.jar: package.json
 	touch $@
 
 # Performance (not part of `make test`): databases and results go to /tmp/casebook-bench/.
-bench: install wrk ## gunicorn + wrk against 1,000, 10,000 and 100,000 synthetic cases; prints the table
+bench: install-test wrk services ## gunicorn + wrk against 1,000, 10,000 and 100,000 synthetic cases; prints the table
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
 
-loadtest: install ## 50 residents taking quizzes for 60 s; attempts in the database must equal reveals
+loadtest: install-test services ## 50 residents taking quizzes for 60 s; attempts in the database must equal reveals
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 wrk:

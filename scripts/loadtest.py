@@ -18,8 +18,10 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -227,6 +229,8 @@ def main():
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers.")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--dir", default="/tmp/casebook-bench")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: a throwaway PostgreSQL cluster, with a throwaway Redis as the shared cache.")
     parser.add_argument("--kill-workers", type=int, default=0, metavar="N",
                         help="Kill N gunicorn workers at even intervals during the run.")
     args = parser.parse_args()
@@ -236,7 +240,36 @@ def main():
     db_path = workdir / "loadtest.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    env = production_env(db_path, workdir / "static")
+    services = {}
+    if args.database == "postgres":
+        sys.path.insert(0, str(ROOT))
+        from tests.services import start_postgresql, start_redis
+
+        services["dir"] = Path(tempfile.mkdtemp(prefix="casebook-loadtest-", dir=workdir))
+        services["postgresql"] = postgres = start_postgresql(services["dir"])
+        services["redis"], redis_port = start_redis(services["dir"])
+        env = {**production_env(db_path, workdir / "static",
+                                f"postgres://postgres@127.0.0.1:{postgres.port}/casebook"),
+               "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres",
+                             autocommit=True) as connection:
+            connection.execute('CREATE DATABASE "casebook"')
+    else:
+        env = production_env(db_path, workdir / "static")
+    try:
+        run_load(args, env, workdir)
+    finally:
+        if "redis" in services:
+            services["redis"].terminate()
+        if "postgresql" in services:
+            services["postgresql"].stop()
+        if "dir" in services:
+            shutil.rmtree(services["dir"], ignore_errors=True)
+
+
+def run_load(args, env, workdir):
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_synthetic_cases", str(args.cases))
@@ -271,7 +304,8 @@ def main():
     recorded = stats.counts["answers recorded"]
     ok = not stats.errors and not still_running and attempts[0] == recorded
     rows = [
-        ("residents", args.residents), ("seconds", f"{elapsed:.1f}"), ("cases", args.cases),
+        ("database", args.database), ("residents", args.residents), ("seconds", f"{elapsed:.1f}"),
+        ("cases", args.cases),
         ("gunicorn workers", args.workers),
         ("requests", requests), ("requests/s", f"{requests / elapsed:.1f}"),
         ("p50 / p99 GET ms", f"{percentile(stats.seconds['GET'], .5):.0f} / {percentile(stats.seconds['GET'], .99):.0f}"),
