@@ -6,6 +6,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see README).
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -14,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_bool(name, default):
-    value = os.environ.get(name)
+def env_bool(name, default, value=None):
+    value = os.environ.get(name) if value is None else value
     if value is None or value == "":
         return default
     if value.lower() in ("1", "true", "yes", "on"):
@@ -30,6 +31,19 @@ def env_list(name, default):
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name, default, *, minimum=0):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}; got {value!r}")
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -88,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "casebook.accounts.password_reset_context",
             ],
         },
     },
@@ -173,6 +188,52 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address is the connecting one, unless the deployment says how many proxies of its own stand in
+# front (the README's TLS proxy: 1). Only then is X-Forwarded-For read, and only the entries those
+# proxies wrote: otherwise anyone could send the header and lock a resident out from anywhere.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "casebook.accounts.client_ip"
+
+# E-mail, for password resets: DJANGO_EMAIL_URL (smtp://user:password@host:587?tls=1, or smtps://… for
+# implicit TLS), or EMAIL_HOST and its companions. In debug with neither, mails are printed.
+EMAIL_URL = os.environ.get("DJANGO_EMAIL_URL", "")
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    if _email.scheme not in ("smtp", "smtps") or not _email.hostname:
+        raise ImproperlyConfigured(f"DJANGO_EMAIL_URL must look like smtp://user:password@host:587?tls=1; got {_email.scheme}://…")
+    try:
+        _email_port = _email.port
+    except ValueError as exc:
+        raise ImproperlyConfigured("DJANGO_EMAIL_URL has a port that is not a number") from exc
+    _email_options = dict(parse_qsl(_email.query))
+    EMAIL_HOST = _email.hostname
+    EMAIL_PORT = _email_port or (465 if _email.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_URL's tls", not EMAIL_USE_SSL, _email_options.get("tls", ""))
+else:
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+EMAIL_CONFIGURED = bool(EMAIL_HOST)
+if EMAIL_CONFIGURED:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "")
+if EMAIL_CONFIGURED and "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured("DEFAULT_FROM_EMAIL must be an address (e.g. Casebook <casebook@example.org>) "
+                               "when e-mail is configured")
+DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "casebook@localhost"
+# Without a way to send the mail, the reset pages are a 404 and the sign-in page does not offer them.
+PASSWORD_RESET_ENABLED = EMAIL_CONFIGURED or DEBUG
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 5  # reset requests an hour, counted in the cache
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
