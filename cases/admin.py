@@ -12,7 +12,6 @@ from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 
 from .anatomy import Compartment
-from .filters import FIXED_FACETS
 from .editorial import (
     PublishRefused,
     cases_spoiled_by,
@@ -21,6 +20,7 @@ from .editorial import (
     publish_case,
     unpublish_case,
 )
+from .filters import FIXED_FACETS
 from .forms import CaseForm, DifferentialFormSet, ImagingFindingFormSet, OrderedInlineFormSet, OrderedRowForm
 from .models import (
     Case,

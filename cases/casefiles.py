@@ -476,7 +476,7 @@ def _vocabulary_snapshot(entries):
 
 
 def import_cases(*, text, fmt="yaml", dry_run=False):
-    """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError, changing nothing."""
+    """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError (no change)."""
     entries = _parse(text, fmt)
     errors, bad = _check_rows(entries)
     slugs = sorted({entry.case_slug for entry in entries if entry.model is Case and entry not in bad}, key=str)

@@ -26,7 +26,8 @@ def posted_final_diagnosis(data):
 def spoiler_error(where, name, diagnosis):
     return ValidationError(
         "The %(field)s gives the answer away: it names “%(name)s”, a name of the final diagnosis %(diagnosis)s. "
-        "Describe the presentation only.",
+        "Describe the presentation only."
+        + (" Leave the slug empty to make it from the title." if where == "slug" else ""),
         code="spoiler", params={"field": where, "name": name, "diagnosis": diagnosis},
     )
 
@@ -54,7 +55,13 @@ class CaseForm(forms.ModelForm):
         typed_slug = cleaned.get("slug") if self.data.get(self.add_prefix("slug")) else ""  # else the title's
         texts = presentation_texts(title=cleaned.get("title"), slug=typed_slug,
                                    presentation=cleaned.get("presentation"), findings=[])
-        for where, name in spoilers(texts, final.names()):
+        found = dict(spoilers(texts, final.names()))
+        if "title" in found and found.pop("slug", None):
+            # The slug was filled in from this very title: offer it empty, to be made again from the
+            # corrected title (the page's script fills an empty slug in as the title is typed).
+            self.data = self.data.copy()
+            self.data[self.add_prefix("slug")] = ""
+        for where, name in found.items():
             self.add_error(where, spoiler_error(where, name, final))
         return cleaned
 

@@ -111,7 +111,8 @@ def unique_slug(text, *, model, prefix, max_length, exclude=None):
     taken = model._default_manager.exclude(pk=exclude) if exclude else model._default_manager.all()
     while True:
         slug = f"{prefix}-{secrets.token_hex(3)}"  # random, so it says nothing about the case or how many there are
-        if not taken.filter(slug=slug).exists() and not (model is Case and FormerSlug.objects.filter(slug=slug).exists()):
+        former = model is Case and FormerSlug.objects.filter(slug=slug).exists()
+        if not former and not taken.filter(slug=slug).exists():
             return slug
 
 

@@ -1,7 +1,6 @@
 """Renaming a diagnosis, adding an alias, merging entries or importing a vocabulary file re-checks the
 published cases the entry answers: an edit that would make one name its answer is refused, nothing saved."""
 import pytest
-import yaml
 from django.core.management import CommandError
 from django.urls import reverse
 from hypothesis import given, settings
