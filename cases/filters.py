@@ -166,6 +166,40 @@ def breakdown_facets(cases):
     return [facets[name] for name in BREAKDOWN]
 
 
+def primaries_of(cases):
+    """The primary tumours of these cases: only those of cases the visitor may see (a draft's would announce it)."""
+    return PrimaryTumour.objects.filter(Exists(cases.filter(known_primary=OuterRef("pk"))))
+
+
+def read_query(query, *, primaries):
+    """(chosen facets, search, sort, names not understood) from a query string, as CaseFilter reads it.
+
+    Without building the FilterSet, which a cached page does not need: the case list keys its cache
+    on this. `primaries` are the slugs the primary filter accepts. A test holds it to CaseFilter.
+    """
+    chosen, not_understood = {}, []
+    for name, facet in FIXED_FACETS.items():
+        value = query.get(name, "")
+        if value in facet.options:
+            chosen[name] = value
+        elif value:
+            not_understood.append(name)
+    primary = query.get("primary", "")
+    if primary in primaries:
+        chosen["primary"] = primary
+    elif primary:
+        not_understood.append("primary")
+    sort = query.get("sort", "")
+    if sort and sort not in SORTS:
+        not_understood.append("sort")
+        sort = ""
+    search = query.get("q", "").strip()
+    if "\x00" in search:  # a form field refuses null characters
+        not_understood.append("q")
+        search = ""
+    return chosen, search, sort, sorted(not_understood)
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_search")
     region = FIXED_FACETS["region"].filter()
@@ -191,9 +225,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
-        # Only the primaries of cases this visitor may see: a draft's primary would announce it.
-        self.filters["primary"].queryset = PrimaryTumour.objects.filter(
-            Exists(self.queryset.filter(known_primary=OuterRef("pk"))))
+        self.filters["primary"].queryset = primaries_of(self.queryset)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value[:200])
@@ -216,8 +248,10 @@ class CaseFilter(django_filters.FilterSet):
         return chosen
 
 
-def facets(filterset, *, queryset):
+def facets(filterset, *, queryset, primaries):
     """(cases shown, [facet with its options and the number of cases each would show]).
+
+    `primaries`: the primary tumours the visitor may filter on (primaries_of the visible cases).
 
     A facet's counts honour every other chosen filter but not its own, so choosing a region still
     shows how many cases the other regions hold. One query: the cases matching the search go into
@@ -226,7 +260,7 @@ def facets(filterset, *, queryset):
     chosen = filterset.chosen()
     search = filterset.form.cleaned_data.get("q")
     hits = (filterset.filter_search(queryset, "q", search) if search else queryset).order_by()
-    all_ = _facets(filterset.filters["primary"].queryset.only("name", "slug"))
+    all_ = _facets(primaries)
 
     connection = connections[queryset.db]
     quote = connection.ops.quote_name

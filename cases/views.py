@@ -1,4 +1,4 @@
-from functools import wraps
+from functools import cache as once, wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .caching import cached, cached_html, digest, presentation_html
-from .filters import CaseFilter, facets
-from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug
+from .filters import CaseFilter, facets, primaries_of, read_query
+from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour
 
 
 @require_safe
@@ -21,33 +21,37 @@ def case_list(request):
     the validated filters, so any edit shows at once and a junk parameter renders nothing new.
     """
     visible = Case.objects.visible_to(request.user)
-    filterset = CaseFilter(request.GET, queryset=visible.for_list())
-    chosen = filterset.chosen()  # validates: what is not understood is ignored, and named once
-    search = filterset.form.cleaned_data.get("q") or ""
-    sort = filterset.form.cleaned_data.get("sort") or ""
-    not_understood = sorted(filterset.form.errors)
     key = "case-list:" + digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
+    primaries = [PrimaryTumour(pk=pk, slug=slug, name=name) for pk, slug, name in cached(
+        f"{key}:primaries", lambda: list(primaries_of(visible).values_list("pk", "slug", "name")))]
+    # The validated filters key the cache; what is not understood is ignored, and named once.
+    chosen, search, sort, not_understood = read_query(request.GET, primaries={p.slug for p in primaries})
 
-    total, facet_options = cached(f"{key}:facets:{digest(chosen, search)}", lambda: facets(filterset, queryset=visible))
-    paginator = Paginator(filterset.qs, settings.CASES_PER_PAGE)
-    paginator.count = total  # instead of a COUNT query
-    page_obj = paginator.get_page(request.GET.get("page"))
+    @once  # built only when something must be computed: a cached page needs no FilterSet
+    def filterset():
+        return CaseFilter(request.GET, queryset=visible.for_list())
 
-    # Links (pages, the quiz) carry the validated filters only, never whatever else was in the URL.
-    params = QueryDict(mutable=True)
-    params.update({**chosen, **({"q": search} if search else {}), **({"sort": sort} if sort else {})})
-    content = cached_html(
-        f"{key}:page:{digest(chosen, search, sort, not_understood, page_obj.number)}",
-        lambda: render_to_string("cases/_case_list.html", {
-            "filterset": filterset,
+    total, facet_options = cached(f"{key}:facets:{digest(chosen, search)}",
+                                  lambda: facets(filterset(), queryset=visible, primaries=primaries))
+    number = Paginator(range(total), settings.CASES_PER_PAGE).get_page(request.GET.get("page")).number
+
+    def render_list():
+        paginator = Paginator(filterset().qs, settings.CASES_PER_PAGE)
+        paginator.count = total  # instead of a COUNT query
+        # Links (pages, the quiz) carry the validated filters only, never whatever else was in the URL.
+        params = QueryDict(mutable=True)
+        params.update({**chosen, **({"q": search} if search else {}), **({"sort": sort} if sort else {})})
+        return render_to_string("cases/_case_list.html", {
+            "filterset": filterset(),
             "facets": facet_options,
-            "page_obj": page_obj,
+            "page_obj": paginator.page(number),
             "params": params,
             "search": search,
-            "not_understood": [filterset.form[name].label or name for name in not_understood],
+            "not_understood": [filterset().form[name].label for name in not_understood],
             "is_filtered": bool(chosen or search),
-        }, request),
-    )
+        }, request)
+
+    content = cached_html(f"{key}:page:{digest(chosen, search, sort, not_understood, number)}", render_list)
     return render(request, "cases/case_list.html", {"content": content})
 
 

@@ -273,3 +273,34 @@ def test_search_finds_what_the_page_shows_not_link_addresses_or_comments(client)
     assert titles(client.get("/", {"q": "figure enhancing"})) == [case.title]
     for hidden in ("zebra", "quagga", "okapi", "ibex", "example org", "https"):
         assert titles(client.get("/", {"q": hidden})) == [], hidden
+
+
+@given(st.dictionaries(
+    st.sampled_from(["q", "region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty",
+                     "sort", "page", "utm_source"]),
+    st.one_of(st.text(max_size=12), st.sampled_from(
+        ["lumbar", "T12", "extradural", "mri", "breast-carcinoma", "no-such", "female", "60-79", "3", "-age",
+         "title", " leg ", ""])),
+    max_size=6,
+))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_cache_key_reads_a_query_exactly_as_the_filters_do(db, query):
+    """The list keys its cache on read_query, which must agree with CaseFilter's own validation."""
+    from django.http import QueryDict
+
+    from cases.filters import CaseFilter, primaries_of, read_query
+
+    if not Case.objects.exists():
+        make_case(primary="Breast carcinoma")
+    data = QueryDict(mutable=True)
+    data.update(query)
+    filterset = CaseFilter(data, queryset=Case.objects.all())
+    expected_chosen = filterset.chosen()
+    cleaned = filterset.form.cleaned_data
+    primaries = set(primaries_of(Case.objects.all()).values_list("slug", flat=True))
+    assert primaries == {"breast-carcinoma"}
+    chosen, search, sort, not_understood = read_query(data, primaries=primaries)
+    assert chosen == expected_chosen
+    assert search == (cleaned.get("q") or "")
+    assert sort == (cleaned.get("sort") or "")
+    assert not_understood == sorted(filterset.form.errors)
