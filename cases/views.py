@@ -1,4 +1,5 @@
-from functools import cache as once, wraps
+from functools import cache as once
+from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator

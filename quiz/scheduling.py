@@ -4,7 +4,7 @@ FSRS (the pinned ``fsrs`` package) with no same-day learning steps: a case is a 
 exercise, so even a miss comes back tomorrow rather than in ten minutes. Fuzzing is off so
 that two residents with the same history get the same schedule.
 """
-from datetime import timezone
+from datetime import UTC
 
 from fsrs import Card, Rating, Scheduler
 
@@ -17,5 +17,5 @@ def schedule_review(*, card_state, rating, now):
     ``card_state`` is what a previous call returned, or an empty dict for a case never reviewed.
     """
     card = Card.from_dict(card_state) if card_state else Card(card_id=0, due=now)
-    card, _log = _scheduler.review_card(card, Rating(rating), review_datetime=now.astimezone(timezone.utc))
+    card, _log = _scheduler.review_card(card, Rating(rating), review_datetime=now.astimezone(UTC))
     return card.to_dict(), card.due

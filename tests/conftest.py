@@ -58,3 +58,28 @@ def empty_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+def make_user(username, *, group, is_staff):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, password="long-enough-passphrase", is_staff=is_staff)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """A member of the Editors group, with staff status: writes and publishes cases in the admin."""
+    return make_user("editor", group="Editors", is_staff=True)
+
+
+@pytest.fixture
+def resident(db):
+    return make_user("resident", group="Residents", is_staff=False)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

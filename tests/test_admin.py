@@ -17,28 +17,6 @@ CHANGELIST_URL = reverse("admin:cases_case_changelist")
 INLINE_PREFIXES = ("level_spans", "findings", "differentials", "references")
 
 
-def make_user(username, *, group, is_staff):
-    user = User.objects.create_user(username, password="long-enough-passphrase", is_staff=is_staff)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def editor():
-    return make_user("editor", group="Editors", is_staff=True)
-
-
-@pytest.fixture
-def resident():
-    return make_user("resident", group="Residents", is_staff=False)
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def formset_data(prefix, rows, initial=0):
     """The management form and the rows of one inline, as the admin page would post them."""
     data = {

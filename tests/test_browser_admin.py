@@ -3,9 +3,9 @@ import re
 from importlib import import_module
 
 import pytest
-from playwright.sync_api import expect
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
 
 from cases.models import Case, Diagnosis
 from tests.factories import make_diagnosis, make_primary

@@ -8,7 +8,7 @@ from cases.anatomy import Level
 from cases.models import Case, LevelSpan, batched_edits
 
 from .factories import make_case
-from .test_admin import ADD_URL, case_post, editor, editor_client  # noqa: F401  (fixtures)
+from .test_admin import ADD_URL, case_post
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import yaml
 from django.core.management import call_command
 from django.utils.html import strip_tags
 
-from cases.models import Case, Differential, Diagnosis, ImagingFinding, LevelSpan, Reference
+from cases.models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, Reference
 from cases.text import fold
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "demo_cases.yaml"

@@ -3,8 +3,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from .factories import make_case
-from .quiz_helpers import question_url, start_quiz
 from .markup import assert_valid_html
+from .quiz_helpers import question_url, start_quiz
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """When a case comes back for review: FSRS behind quiz.scheduling.schedule_review, time passed in."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -10,7 +10,7 @@ from quiz.scheduling import schedule_review
 from tests.factories import make_case
 from tests.quiz_helpers import question_url, start_quiz
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def due_after(*ratings, now=NOW):

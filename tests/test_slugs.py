@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cases.models import Case, Diagnosis, FormerSlug, PrimaryTumour
 from tests.factories import make_case, make_diagnosis
-from tests.test_admin import ADD_URL, assert_refused, case_post, change_post, editor, editor_client  # noqa: F401
+from tests.test_admin import ADD_URL, assert_refused, case_post, change_post
 from tests.test_case_files import GOOD, SLUG, database, import_file, write
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.urls import reverse
 from cases.models import Case, Diagnosis
 from tests.admin_html import field_texts
 from tests.factories import make_case, make_diagnosis
-from tests.test_admin import ADD_URL, assert_refused, case_post, editor, editor_client, publish  # noqa: F401
+from tests.test_admin import ADD_URL, assert_refused, case_post, publish
 from tests.test_case_files import GOOD, SLUG, database, entry, import_file, write
 
 pytestmark = pytest.mark.django_db

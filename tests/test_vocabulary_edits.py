@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from cases.models import Case, Diagnosis
 from tests.admin_html import field_texts
 from tests.factories import make_case, make_diagnosis
-from tests.test_admin import editor, editor_client  # noqa: F401
 from tests.test_case_files import database, import_file, write
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ distinct markdown text is rendered once, so 100,000 cases take about a minute on
 """
 import random
 import time
-from functools import lru_cache
+from functools import cache
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -69,7 +69,7 @@ ANSWER_TEXT = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def rendered(text):
     """Each distinct markdown text is rendered (and sanitised) once."""
     return render_markdown(text)
