@@ -12,6 +12,8 @@ run: install demo-data ## Install, create the database, load the demo cases, ser
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install-test browser checkers services ## Install what the tests need (Debian's chromium, PostgreSQL, Redis) and run the whole suite on SQLite, then on PostgreSQL with Redis
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest

@@ -1,4 +1,5 @@
 """Who is asking (the client's address behind our own proxies) and the password reset flow around it."""
+
 import hashlib
 import ipaddress
 from functools import wraps
@@ -36,11 +37,13 @@ def password_reset_context(request):
 
 def reset_enabled(view):
     """Without a way to send the e-mail, the reset pages do not exist."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not settings.PASSWORD_RESET_ENABLED:
             raise Http404("Password reset is not available here.")
         return view(request, *args, **kwargs)
+
     return wrapper
 
 

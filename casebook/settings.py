@@ -3,6 +3,7 @@
 The defaults run on SQLite with no configuration and DEBUG on. In production set
 DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see README).
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -200,7 +201,9 @@ EMAIL_URL = os.environ.get("DJANGO_EMAIL_URL", "")
 if EMAIL_URL:
     _email = urlsplit(EMAIL_URL)
     if _email.scheme not in ("smtp", "smtps") or not _email.hostname:
-        raise ImproperlyConfigured(f"DJANGO_EMAIL_URL must look like smtp://user:password@host:587?tls=1; got {_email.scheme}://…")
+        raise ImproperlyConfigured(
+            f"DJANGO_EMAIL_URL must look like smtp://user:password@host:587?tls=1; got {_email.scheme}://…"
+        )
     try:
         _email_port = _email.port
     except ValueError as exc:
@@ -226,8 +229,9 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "")
 if EMAIL_CONFIGURED and "@" not in DEFAULT_FROM_EMAIL:
-    raise ImproperlyConfigured("DEFAULT_FROM_EMAIL must be an address (e.g. Casebook <casebook@example.org>) "
-                               "when e-mail is configured")
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL must be an address (e.g. Casebook <casebook@example.org>) when e-mail is configured"
+    )
 DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "casebook@localhost"
 # Without a way to send the mail, the reset pages are a 404 and the sign-in page does not offer them.
 PASSWORD_RESET_ENABLED = EMAIL_CONFIGURED or DEBUG

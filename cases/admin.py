@@ -1,4 +1,5 @@
 """The admin is the authoring tool: faculty write, review and publish cases here."""
+
 import re
 
 from django import forms
@@ -46,8 +47,12 @@ class SelectedIdsAreChecked:
     def response_action(self, request, queryset):
         ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if not all(re.fullmatch(r"[0-9]{1,18}", value) for value in ids):
-            self.message_user(request, "The selection holds something that is not an entry of this list; "
-                                       "nothing was done. Select the entries again.", messages.ERROR)
+            self.message_user(
+                request,
+                "The selection holds something that is not an entry of this list; "
+                "nothing was done. Select the entries again.",
+                messages.ERROR,
+            )
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)
 
@@ -84,8 +89,11 @@ class ImagingFindingInline(OrderedInline, admin.StackedInline):
     model = ImagingFinding
     formset = ImagingFindingFormSet
     fields = [
-        "order", ("modality", "technique", "plane"), ("first_level", "last_level", "compartment"),
-        ("signal", "enhancement"), "description",
+        "order",
+        ("modality", "technique", "plane"),
+        ("first_level", "last_level", "compartment"),
+        ("signal", "enhancement"),
+        "description",
     ]
     verbose_name_plural = "Imaging findings (presentation)"
 
@@ -114,35 +122,52 @@ class ReferenceInline(OrderedInline, admin.TabularInline):
 class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     form = CaseForm
     fieldsets = [
-        ("Presentation", {
-            "description": "PRESENTATION: what residents see before they reveal the answer. "
-                           "Nothing here may name or hint at the diagnosis.",
-            "fields": ["title", "slug", ("age", "sex"), "known_primary", "presentation", "difficulty"],
-        }),
-        ("Answer", {
-            "description": "ANSWER: shown only after the reveal, with the differentials and references below.",
-            "fields": ["proven_by", "proof_details", "discussion", "teaching_points", "management_outcome"],
-        }),
-        ("Publication", {
-            "description": "New cases are drafts, seen only by staff. Publish them with the action on the case list.",
-            "fields": ["source_language", "status", "published_at", "published_by"],
-        }),
+        (
+            "Presentation",
+            {
+                "description": "PRESENTATION: what residents see before they reveal the answer. "
+                "Nothing here may name or hint at the diagnosis.",
+                "fields": ["title", "slug", ("age", "sex"), "known_primary", "presentation", "difficulty"],
+            },
+        ),
+        (
+            "Answer",
+            {
+                "description": "ANSWER: shown only after the reveal, with the differentials and references below.",
+                "fields": ["proven_by", "proof_details", "discussion", "teaching_points", "management_outcome"],
+            },
+        ),
+        (
+            "Publication",
+            {
+                "description": "New cases are drafts, seen only by staff. "
+                "Publish them with the action on the case list.",
+                "fields": ["source_language", "status", "published_at", "published_by"],
+            },
+        ),
     ]
     readonly_fields = ["status", "published_at", "published_by"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [LevelSpanInline, ImagingFindingInline, DifferentialInline, ReferenceInline]
     list_display = ["title", "status", "final_diagnosis", "levels", "known_primary", "published_at"]
     list_filter = [
-        "status", *(facet_list_filter(FIXED_FACETS[name]) for name in ("region", "compartment", "modality")),
-        "difficulty", "source_language",
+        "status",
+        *(facet_list_filter(FIXED_FACETS[name]) for name in ("region", "compartment", "modality")),
+        "difficulty",
+        "source_language",
     ]
     list_select_related = ["known_primary"]
     search_fields = ["title", "slug", "presentation", "differentials__diagnosis__name"]
     actions = ["publish", "unpublish"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            "level_spans", Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                "level_spans",
+                Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
+            )
         )
 
     @admin.display(description="final diagnosis")
@@ -188,7 +213,9 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
 
 class DiagnosisForm(forms.ModelForm):
     compartments = forms.MultipleChoiceField(
-        choices=Compartment.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=Compartment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text=Diagnosis._meta.get_field("compartments").help_text,
     )
 
@@ -205,8 +232,12 @@ class DiagnosisForm(forms.ModelForm):
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(
-            self.cleaned_data.get("name", ""), model=Diagnosis, prefix="diagnosis", max_length=180,
-            exclude=self.instance.pk)
+            self.cleaned_data.get("name", ""),
+            model=Diagnosis,
+            prefix="diagnosis",
+            max_length=180,
+            exclude=self.instance.pk,
+        )
 
     def clean_compartments(self):
         """Stored in the Compartment list's order, whatever order the boxes arrive in."""
@@ -222,9 +253,14 @@ class DiagnosisForm(forms.ModelForm):
         for name, names in (("name", [cleaned.get("name") or ""]), ("aliases", aliases)):
             spoiled = cases_spoiled_by([self.instance], names)
             if spoiled:
-                self.add_error(name, ValidationError(
-                    "This would give the answer away in published cases: %(cases)s. Rewrite those cases first.",
-                    code="spoiler", params={"cases": list_spoiled(spoiled)}))
+                self.add_error(
+                    name,
+                    ValidationError(
+                        "This would give the answer away in published cases: %(cases)s. Rewrite those cases first.",
+                        code="spoiler",
+                        params={"cases": list_spoiled(spoiled)},
+                    ),
+                )
         return cleaned
 
 
@@ -256,21 +292,28 @@ class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
             if keep is None:
                 self.message_user(request, "Choose one of the selected entries to keep.", messages.ERROR)
         if keep is None:
-            return TemplateResponse(request, "admin/cases/diagnosis/merge_confirmation.html", {
-                **self.admin_site.each_context(request),
-                "title": "Merge diagnoses",
-                "opts": self.opts,
-                "diagnoses": queryset,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            })
+            return TemplateResponse(
+                request,
+                "admin/cases/diagnosis/merge_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Merge diagnoses",
+                    "opts": self.opts,
+                    "diagnoses": queryset,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
         merged = list(queryset.exclude(pk=keep.pk))
         names = [*keep.names(), *(name for diagnosis in merged for name in diagnosis.names())]
         spoiled = cases_spoiled_by([keep, *merged], names)
         if spoiled:
-            self.message_user(request, f"Nothing was merged: {keep} would take the names of "
-                                       f"{', '.join(map(str, merged))}, which would give the answer away in "
-                                       f"published cases: {list_spoiled(spoiled)}. Rewrite those cases first.",
-                              messages.ERROR)
+            self.message_user(
+                request,
+                f"Nothing was merged: {keep} would take the names of "
+                f"{', '.join(map(str, merged))}, which would give the answer away in "
+                f"published cases: {list_spoiled(spoiled)}. Rewrite those cases first.",
+                messages.ERROR,
+            )
             return None
         cases = Case.objects.filter(differentials__diagnosis__in=merged).distinct()
         for case in cases:
@@ -295,8 +338,12 @@ class PrimaryTumourForm(forms.ModelForm):
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(
-            self.cleaned_data.get("name", ""), model=PrimaryTumour, prefix="primary", max_length=140,
-            exclude=self.instance.pk)
+            self.cleaned_data.get("name", ""),
+            model=PrimaryTumour,
+            prefix="primary",
+            max_length=140,
+            exclude=self.instance.pk,
+        )
 
 
 @admin.register(PrimaryTumour)

@@ -1,4 +1,5 @@
 """The fixed anatomical vocabulary: spinal levels, regions and compartments."""
+
 from django.db import models
 
 

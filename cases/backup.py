@@ -4,6 +4,7 @@ SQLite: the online backup API (a consistent copy of a live database, page by pag
 copy that could catch a half-written transaction). PostgreSQL: pg_dump's custom format, restored by
 pg_restore. Both go through Django's connection settings, so they back up what the site uses.
 """
+
 import os
 import shutil
 import sqlite3
@@ -45,8 +46,10 @@ def is_empty(alias="default"):
     from quiz.models import QuizRun
 
     tables = connections[alias].introspection.table_names()
-    return all(model._meta.db_table not in tables or not model.objects.using(alias).exists()
-               for model in (Case, Diagnosis, User, QuizRun))
+    return all(
+        model._meta.db_table not in tables or not model.objects.using(alias).exists()
+        for model in (Case, Diagnosis, User, QuizRun)
+    )
 
 
 def backup_database(path, *, alias="default"):
@@ -58,8 +61,10 @@ def backup_database(path, *, alias="default"):
             connection.connection.backup(target)
         target.close()
     elif connection.vendor == "postgresql":
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl", "--file", str(path)],
-             _postgres_env(connection.settings_dict))
+        _run(
+            [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-acl", "--file", str(path)],
+            _postgres_env(connection.settings_dict),
+        )
     else:
         raise BackupError(f"No backup method for {connection.vendor}.")
 
@@ -81,7 +86,19 @@ def restore_database(path, *, alias="default"):
             source.close()
     elif connection.vendor == "postgresql":
         connection.close()  # pg_restore drops and recreates the tables this connection may hold open
-        _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
-              "--dbname", connection.settings_dict["NAME"], str(path)], _postgres_env(connection.settings_dict))
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-acl",
+                "--single-transaction",
+                "--dbname",
+                connection.settings_dict["NAME"],
+                str(path),
+            ],
+            _postgres_env(connection.settings_dict),
+        )
     else:
         raise BackupError(f"No restore method for {connection.vendor}.")

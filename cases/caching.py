@@ -5,6 +5,7 @@ under a key never changes. A copy kept in a worker's own memory therefore cannot
 with a shared cache (DJANGO_CACHE_DIR) only the first request after an edit, in any worker,
 computes it. The timeout only bounds the memory used.
 """
+
 import hashlib
 
 from django.conf import settings

@@ -4,6 +4,7 @@ A file lists primary tumours, diagnoses, then each case followed by its level sp
 differentials and references. Derived fields (*_html, search_text) and bookkeeping (timestamps,
 who published) are never written, and never read: markdown is rendered again on import.
 """
+
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ FILE_FIELDS = sorted({name for model in MODELS for name in file_fields(model)})
 
 # Export -----------------------------------------------------------------------------------
 
+
 class _ReadableDumper(DjangoSafeDumper):
     """Django's YAML, with multi-line text as literal blocks and natural keys inline: [slug]."""
 
@@ -67,9 +69,15 @@ def _case_rows(case):
 
 
 def _cases_with_rows():
-    return Case.objects.order_by("slug").select_related("known_primary").prefetch_related(
-        "level_spans", "findings", "references",
-        Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis__broader")),
+    return (
+        Case.objects.order_by("slug")
+        .select_related("known_primary")
+        .prefetch_related(
+            "level_spans",
+            "findings",
+            "references",
+            Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis__broader")),
+        )
     )
 
 
@@ -118,6 +126,7 @@ def _snapshot(slug):
 
 # Import -----------------------------------------------------------------------------------
 
+
 class CaseFileError(Exception):
     """A case file that cannot be imported; `errors` has one line per problem."""
 
@@ -149,8 +158,11 @@ class Entry:
         if not all(isinstance(name, str) for name in self.fields):
             return [f"entry {self.number}: field names must be text"]
         names = set(file_fields(self.model))
-        problems = {name: _type_problem(self.model._meta.get_field(name), value)
-                    for name, value in self.fields.items() if name in names}
+        problems = {
+            name: _type_problem(self.model._meta.get_field(name), value)
+            for name, value in self.fields.items()
+            if name in names
+        }
         for name, value in list(self.fields.items()):
             model_field = self.model._meta.get_field(name) if name in names else None
             if isinstance(model_field, (models.CharField, models.TextField)) and isinstance(value, (int, float)):
@@ -201,12 +213,14 @@ class _CaseFileLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (& and *) are not allowed in case files", event.start_mark)
+                None, None, "anchors and aliases (& and *) are not allowed in case files", event.start_mark
+            )
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -361,8 +375,9 @@ def _save(entry):
             try:
                 related._default_manager.get_by_natural_key(*value)
             except ObjectDoesNotExist:
-                return [f"{entry.where}: {name}: no {related._meta.verbose_name} {value[0]!r} "
-                        f"in the file or the database"]
+                return [
+                    f"{entry.where}: {name}: no {related._meta.verbose_name} {value[0]!r} in the file or the database"
+                ]
     data = {"model": entry.model._meta.label_lower, "fields": entry.fields}
     try:
         (deserialized,) = serializers.deserialize(
@@ -400,8 +415,11 @@ def _keep_bookkeeping(case):
 
 
 def _depends_on(entry):
-    return {(f.related_model, _first(entry.fields[f.name]))
-            for f in entry.model._meta.concrete_fields if f.is_relation and f.name in entry.fields}
+    return {
+        (f.related_model, _first(entry.fields[f.name]))
+        for f in entry.model._meta.concrete_fields
+        if f.is_relation and f.name in entry.fields
+    }
 
 
 def _broader_terms_first(entries):
@@ -452,27 +470,39 @@ def _spoiler_lines(entries):
     for case in Case.objects.filter(slug__in=in_file).prefetch_related("findings").order_by("slug"):
         final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
         for where, name in case_spoilers(case, final.diagnosis.names() if final else []):
-            lines.append(f"case {case.slug}: {where}: contains “{name}”, a name of the final diagnosis "
-                         f"{final.diagnosis}; nothing before the reveal may give the answer away")
+            lines.append(
+                f"case {case.slug}: {where}: contains “{name}”, a name of the final diagnosis "
+                f"{final.diagnosis}; nothing before the reveal may give the answer away"
+            )
     for entry in entries:
         if entry.model is not Diagnosis:
             continue
         diagnosis = Diagnosis.objects.filter(slug=entry.fields["slug"]).first()
         if diagnosis is None:
             continue
-        cases = (Case.objects.published().filter(differentials__diagnosis=diagnosis, differentials__is_final=True)
-                 .exclude(slug__in=in_file).prefetch_related("findings").order_by("slug"))
+        cases = (
+            Case.objects.published()
+            .filter(differentials__diagnosis=diagnosis, differentials__is_final=True)
+            .exclude(slug__in=in_file)
+            .prefetch_related("findings")
+            .order_by("slug")
+        )
         for case in cases:
             if found := case_spoilers(case, diagnosis.names()):
-                lines.append(f"{entry.where}: its names would give away the published case {case.slug} "
-                             f"(“{case.title}”): {describe_spoilers(found)}")
+                lines.append(
+                    f"{entry.where}: its names would give away the published case {case.slug} "
+                    f"(“{case.title}”): {describe_spoilers(found)}"
+                )
     return lines
 
 
 def _vocabulary_snapshot(entries):
-    return {(entry.model, entry.fields["slug"]): _serialize(
-        "python", entry.model.objects.filter(slug=entry.fields["slug"])) or None
-        for entry in entries if entry.model in (PrimaryTumour, Diagnosis)}
+    return {
+        (entry.model, entry.fields["slug"]): _serialize("python", entry.model.objects.filter(slug=entry.fields["slug"]))
+        or None
+        for entry in entries
+        if entry.model in (PrimaryTumour, Diagnosis)
+    }
 
 
 def import_cases(*, text, fmt="yaml", dry_run=False):

@@ -1,4 +1,5 @@
 """Editorial rules shared by the admin and case files: spoilers, publishing, merging diagnoses."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,7 +34,9 @@ def case_texts(case, findings=None):
     """The presentation-side fields of a saved case (its findings read from the database unless given)."""
     findings = case.findings.all() if findings is None else findings
     return presentation_texts(
-        title=case.title, slug=case.slug, presentation=case.presentation,
+        title=case.title,
+        slug=case.slug,
+        presentation=case.presentation,
         findings=[(f"imaging finding {finding.order}", vars(finding)) for finding in findings],
     )
 
@@ -61,8 +64,13 @@ def cases_spoiled_by(diagnoses, names):
 
     For a vocabulary edit (a rename, a new alias, a merge) before it is saved: [(case, [(field, name)])].
     """
-    cases = (Case.objects.published().filter(differentials__diagnosis__in=diagnoses, differentials__is_final=True)
-             .prefetch_related("findings").order_by("title").distinct())
+    cases = (
+        Case.objects.published()
+        .filter(differentials__diagnosis__in=diagnoses, differentials__is_final=True)
+        .prefetch_related("findings")
+        .order_by("title")
+        .distinct()
+    )
     return [(case, found) for case in cases if (found := case_spoilers(case, names))]
 
 
@@ -79,12 +87,15 @@ def publish_case(*, case, by):
     """Publish a draft that has its final diagnosis and gives it away nowhere; else raise PublishRefused."""
     final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
     if final is None:
-        raise PublishRefused(f"“{case}” was not published: it has no final diagnosis. "
-                             "Tick “Is final” on one of its differentials first.")
+        raise PublishRefused(
+            f"“{case}” was not published: it has no final diagnosis. Tick “Is final” on one of its differentials first."
+        )
     found = case_spoilers(case, final.diagnosis.names())
     if found:
-        raise PublishRefused(f"“{case}” was not published: it gives the answer away ({describe_spoilers(found)}, "
-                             f"a name of the final diagnosis {final.diagnosis}). Rewrite it first.")
+        raise PublishRefused(
+            f"“{case}” was not published: it gives the answer away ({describe_spoilers(found)}, "
+            f"a name of the final diagnosis {final.diagnosis}). Rewrite it first."
+        )
     case.status = Case.Status.PUBLISHED
     case.published_at = timezone.now()
     case.published_by = by

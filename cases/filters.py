@@ -6,6 +6,7 @@ The same test becomes the filter's condition on the page of cases (``Facet.q``) 
 in the single query that counts every option (``facets``), so the two agree (a property test
 in tests/test_case_list.py holds this).
 """
+
 from collections import Counter
 
 import django_filters
@@ -121,7 +122,8 @@ class RangeFacet(Facet):
     def q(self, value):
         low, high = self.options[value][1]
         return Q(**{f"{self.field}__gte": low} if low is not None else {}) & Q(
-            **{f"{self.field}__lte": high} if high is not None else {})
+            **{f"{self.field}__lte": high} if high is not None else {}
+        )
 
     def sql(self, value, quote):
         low, high = self.options[value][1]
@@ -138,19 +140,34 @@ class RangeFacet(Facet):
 
 
 def _facets(primaries):
-    return {facet.name: facet for facet in (
-        BitFacet("region", "Region", "region_mask", {r.value: (r.label, REGION_BITS[r.value]) for r in Region}),
-        BitFacet("level", "Level", "level_mask", {lvl.label: (lvl.label, level_bit(lvl.value)) for lvl in Level}),
-        BitFacet("compartment", "Compartment", "compartment_mask",
-                 {c.value: (c.label, COMPARTMENT_BITS[c.value]) for c in Compartment}),
-        BitFacet("modality", "Modality", "modality_mask", {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality}),
-        ValueFacet("primary", "Known primary", "known_primary", {p.slug: (p.name, p.pk) for p in primaries},
-                   not_stated="None known"),
-        ValueFacet("sex", "Sex", "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
-        RangeFacet("age", "Age", "age", dict(AGE_BANDS)),
-        ValueFacet("difficulty", "Difficulty", "difficulty",
-                   {str(d.value): (d.label, d.value) for d in Case.Difficulty}),
-    )}
+    return {
+        facet.name: facet
+        for facet in (
+            BitFacet("region", "Region", "region_mask", {r.value: (r.label, REGION_BITS[r.value]) for r in Region}),
+            BitFacet("level", "Level", "level_mask", {lvl.label: (lvl.label, level_bit(lvl.value)) for lvl in Level}),
+            BitFacet(
+                "compartment",
+                "Compartment",
+                "compartment_mask",
+                {c.value: (c.label, COMPARTMENT_BITS[c.value]) for c in Compartment},
+            ),
+            BitFacet(
+                "modality", "Modality", "modality_mask", {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality}
+            ),
+            ValueFacet(
+                "primary",
+                "Known primary",
+                "known_primary",
+                {p.slug: (p.name, p.pk) for p in primaries},
+                not_stated="None known",
+            ),
+            ValueFacet("sex", "Sex", "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
+            RangeFacet("age", "Age", "age", dict(AGE_BANDS)),
+            ValueFacet(
+                "difficulty", "Difficulty", "difficulty", {str(d.value): (d.label, d.value) for d in Case.Difficulty}
+            ),
+        )
+    }
 
 
 # The facets whose options are fixed (all but the primary tumours, which editors add to).
@@ -208,14 +225,18 @@ class CaseFilter(django_filters.FilterSet):
     modality = FIXED_FACETS["modality"].filter()
     # Editors add primaries: the options are the rows themselves (limited per visitor in __init__).
     primary = django_filters.ModelChoiceFilter(
-        label="Known primary", field_name="known_primary", to_field_name="slug",
+        label="Known primary",
+        field_name="known_primary",
+        to_field_name="slug",
         queryset=PrimaryTumour.objects.all(),
     )
     sex = FIXED_FACETS["sex"].filter()
     age = FIXED_FACETS["age"].filter()
     difficulty = FIXED_FACETS["difficulty"].filter()
     sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=[(k, label) for k, (label, _) in SORTS.items()], method="sort_cases",
+        label="Sort by",
+        choices=[(k, label) for k, (label, _) in SORTS.items()],
+        method="sort_cases",
         empty_label=None,
     )
 
@@ -280,7 +301,9 @@ def facets(filterset, *, queryset, primaries):
     branches = []
     for n, facet in enumerate(all_.values()):
         column = quote(facet.column)
-        branches.append(f"SELECT {n}, CAST({column} AS TEXT), COUNT(*) FROM hits{where(skip=facet.name)} GROUP BY {column}")
+        branches.append(
+            f"SELECT {n}, CAST({column} AS TEXT), COUNT(*) FROM hits{where(skip=facet.name)} GROUP BY {column}"
+        )
     branches.append(f"SELECT {len(all_)}, NULL, COUNT(*) FROM hits{where()}")
     sql = f"WITH hits ({', '.join(quote(c) for c in columns)}) AS ({hits_sql}) " + " UNION ALL ".join(branches)
     with connection.cursor() as cursor:
@@ -292,14 +315,21 @@ def facets(filterset, *, queryset, primaries):
         groups[n].append((stored, count))
     total = sum(count for _, count in groups[-1])
     result = []
-    for facet, facet_groups in zip(all_.values(), groups):
+    for facet, facet_groups in zip(all_.values(), groups[:-1], strict=True):
         counts = facet.tally(facet_groups)
-        result.append({
-            "name": facet.name,
-            "label": facet.label,
-            "options": [
-                {"value": value, "label": label, "count": counts[value], "selected": chosen.get(facet.name) == value}
-                for value, (label, _) in facet.options.items()
-            ],
-        })
+        result.append(
+            {
+                "name": facet.name,
+                "label": facet.label,
+                "options": [
+                    {
+                        "value": value,
+                        "label": label,
+                        "count": counts[value],
+                        "selected": chosen.get(facet.name) == value,
+                    }
+                    for value, (label, _) in facet.options.items()
+                ],
+            }
+        )
     return total, result

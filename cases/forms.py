@@ -1,4 +1,5 @@
 """Admin forms for a case's ordered rows: findings, level spans, differentials, references."""
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F
@@ -16,8 +17,11 @@ def posted_final_diagnosis(data):
         total = min(int(data.get(f"{DIFFERENTIALS}-TOTAL_FORMS", 0)), 1000)
     except (TypeError, ValueError):
         return None
-    chosen = {data.get(f"{DIFFERENTIALS}-{i}-diagnosis") for i in range(total)
-              if data.get(f"{DIFFERENTIALS}-{i}-is_final") and not data.get(f"{DIFFERENTIALS}-{i}-DELETE")}
+    chosen = {
+        data.get(f"{DIFFERENTIALS}-{i}-diagnosis")
+        for i in range(total)
+        if data.get(f"{DIFFERENTIALS}-{i}-is_final") and not data.get(f"{DIFFERENTIALS}-{i}-DELETE")
+    }
     if len(chosen) != 1 or not str(next(iter(chosen))).isdigit():
         return None  # none, several or junk: the differentials inline says what is wrong
     return Diagnosis.objects.filter(pk=int(next(iter(chosen)))).first()
@@ -28,20 +32,23 @@ def spoiler_error(where, name, diagnosis):
         "The %(field)s gives the answer away: it names “%(name)s”, a name of the final diagnosis %(diagnosis)s. "
         "Describe the presentation only."
         + (" Leave the slug empty to make it from the title." if where == "slug" else ""),
-        code="spoiler", params={"field": where, "name": name, "diagnosis": diagnosis},
+        code="spoiler",
+        params={"field": where, "name": name, "diagnosis": diagnosis},
     )
 
 
 class CaseForm(forms.ModelForm):
     class Meta:
         model = Case
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007  (the admin's fieldsets choose and order the fields)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text += (" Left empty, it is made from the title (or, for a title with no Latin "
-                                          "letters, a neutral one such as case-3f9a1c).")
+        self.fields["slug"].help_text += (
+            " Left empty, it is made from the title (or, for a title with no Latin "
+            "letters, a neutral one such as case-3f9a1c)."
+        )
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or case_slug(self.cleaned_data.get("title", ""), exclude=self.instance.pk)
@@ -53,8 +60,9 @@ class CaseForm(forms.ModelForm):
         if final is None:
             return cleaned
         typed_slug = cleaned.get("slug") if self.data.get(self.add_prefix("slug")) else ""  # else the title's
-        texts = presentation_texts(title=cleaned.get("title"), slug=typed_slug,
-                                   presentation=cleaned.get("presentation"), findings=[])
+        texts = presentation_texts(
+            title=cleaned.get("title"), slug=typed_slug, presentation=cleaned.get("presentation"), findings=[]
+        )
         found = dict(spoilers(texts, final.names()))
         if "title" in found and found.pop("slug", None):
             # The slug was filled in from this very title: offer it empty, to be made again from the
@@ -68,7 +76,9 @@ class CaseForm(forms.ModelForm):
 
 class OrderedRowForm(forms.ModelForm):
     order = forms.IntegerField(
-        min_value=1, max_value=999, required=False,
+        min_value=1,
+        max_value=999,
+        required=False,
         help_text="Position in the list. Left empty, the row goes after the others.",
     )
 
@@ -96,8 +106,9 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
         # Rows are written one at a time, so swapping two rows' order (or which one is final)
         # would briefly break a unique constraint: move the edited rows out of the way first.
         if commit:
-            edited = [form.instance.pk for form in self.initial_forms
-                      if form.has_changed() or self._should_delete_form(form)]
+            edited = [
+                form.instance.pk for form in self.initial_forms if form.has_changed() or self._should_delete_form(form)
+            ]
             self.model._default_manager.filter(pk__in=edited).update(order=F("order") + PARKED, **self.parked_values)
         return super().save_existing_objects(commit)
 
@@ -128,8 +139,11 @@ class DifferentialFormSet(OrderedInlineFormSet):
     def save_existing_objects(self, commit=True):
         # A row whose diagnosis changed is written as a new row after its old one is deleted, so
         # that swapping two rows' diagnoses never collides with the one-row-per-diagnosis rule.
-        moved = [form for form in self.initial_forms
-                 if "diagnosis" in form.changed_data and not self._should_delete_form(form)]
+        moved = [
+            form
+            for form in self.initial_forms
+            if "diagnosis" in form.changed_data and not self._should_delete_form(form)
+        ]
         if commit and moved:
             self.model._default_manager.filter(pk__in=[form.instance.pk for form in moved]).delete()
             for form in moved:
@@ -145,8 +159,7 @@ class DifferentialFormSet(OrderedInlineFormSet):
 
     def clean(self):
         super().clean()
-        rows = [form.cleaned_data for form in self.forms
-                if form.cleaned_data and not self._should_delete_form(form)]
+        rows = [form.cleaned_data for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
         finals = [row["diagnosis"] for row in rows if row.get("is_final") and row.get("diagnosis")]
         if not finals:
             raise ValidationError(
@@ -155,5 +168,6 @@ class DifferentialFormSet(OrderedInlineFormSet):
         if len(finals) > 1:
             raise ValidationError(
                 "Only one differential can be the final diagnosis; %(names)s are all ticked “Is final”.",
-                code="several_finals", params={"names": ", ".join(str(d) for d in finals)},
+                code="several_finals",
+                params={"names": ", ".join(str(d) for d in finals)},
             )

@@ -3,17 +3,43 @@
 Callers store the result in a ``*_html`` field at save time; templates mark only those
 fields safe. bleach is used here and nowhere else, so it can be swapped in one place.
 """
+
 from functools import partial
 
 import markdown as markdown_lib
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "em", "strong", "b", "i", "sub", "sup", "code", "pre", "blockquote",
-    "ul", "ol", "li", "h3", "h4", "h5", "a", "abbr",
-    "table", "thead", "tbody", "tr", "th", "td",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "hr",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "sub",
+        "sup",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "h3",
+        "h4",
+        "h5",
+        "a",
+        "abbr",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+)
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["scope"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 

@@ -3,6 +3,7 @@
 Every field an educator fills in says in its help text which side it is on:
 PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
+
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -64,8 +65,10 @@ def level_span_constraints(prefix):
     """Both ends of a level span are given together, within C1–coccyx, head before tail."""
     return [
         models.CheckConstraint(
-            condition=(Q(first_level__isnull=True, last_level__isnull=True)
-                       | Q(first_level__isnull=False, last_level__isnull=False)),
+            condition=(
+                Q(first_level__isnull=True, last_level__isnull=True)
+                | Q(first_level__isnull=False, last_level__isnull=False)
+            ),
             name=f"{prefix}_levels_given_together",
             violation_error_message="Give both the first and the last level, or neither.",
         ),
@@ -92,14 +95,32 @@ class LevelSpanMixin:
 
 # Vocabularies editors grow ---------------------------------------------------------------
 
+
 class SlugNaturalKeyManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
 # Letters NFKD does not take apart into ASCII (slugify drops what it cannot decompose).
-_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-                                "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "Þ": "Th", "ı": "i"})
+_LATIN_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
 
 
 def unique_slug(text, *, model, prefix, max_length, exclude=None):
@@ -167,7 +188,7 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
     aliases = models.TextField(
         blank=True,
         help_text="ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); "
-                  "free-text quiz answers are graded against the name and these.",
+        "free-text quiz answers are graded against the name and these.",
     )
     summary = models.TextField(blank=True, help_text="ANSWER. Markdown: what the entity is, in our own words, cited.")
     summary_html = models.TextField(blank=True, editable=False)
@@ -176,16 +197,21 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
     )
     distinguishing_features_html = models.TextField(blank=True, editable=False)
     broader = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="narrower",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="narrower",
         help_text="ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for "
-                  "'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity "
-                  "earns partial credit.",
+        "'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity "
+        "earns partial credit.",
     )
     compartments = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="The compartments where a resident would weigh this entity (extradural, intradural "
-                  "extramedullary, intramedullary…): multiple-choice distractors are drawn from entities "
-                  "that share a compartment with the case.",
+        "extramedullary, intramedullary…): multiple-choice distractors are drawn from entities "
+        "that share a compartment with the case.",
     )
 
     objects = DiagnosisManager()
@@ -226,8 +252,9 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
         compartments = self.compartments if isinstance(self.compartments, list) else [self.compartments]
         unknown = [value for value in compartments if value not in Compartment.values]
         if unknown:
-            errors["compartments"] = (f"Unknown compartment {unknown[0]!r}; choose from: "
-                                      f"{', '.join(Compartment.values)}.")
+            errors["compartments"] = (
+                f"Unknown compartment {unknown[0]!r}; choose from: {', '.join(Compartment.values)}."
+            )
         seen, parent_id = set(), self.broader_id
         while parent_id is not None and parent_id not in seen:
             if self.pk is not None and parent_id == self.pk:
@@ -240,6 +267,7 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
 
 
 # Cases ----------------------------------------------------------------------------------
+
 
 class BitMaskField(models.PositiveBigIntegerField):
     """A set of options stored as one integer (bit n set: option n); filter with ``__has_any=mask``.
@@ -260,7 +288,14 @@ class HasAny(models.Lookup):
 
 # The columns the case list filters and counts on (cases.filters): all in the case_facets index.
 FACET_COLUMNS = (
-    "region_mask", "level_mask", "compartment_mask", "modality_mask", "known_primary", "sex", "age", "difficulty",
+    "region_mask",
+    "level_mask",
+    "compartment_mask",
+    "modality_mask",
+    "known_primary",
+    "sex",
+    "age",
+    "difficulty",
 )
 
 
@@ -305,16 +340,22 @@ class CaseQuerySet(models.QuerySet):
 
     def for_list(self):
         """What a case card needs: spans, findings' modalities, the known primary."""
-        return self.select_related("known_primary").prefetch_related(
-            "level_spans",
-            Prefetch("findings", queryset=ImagingFinding.objects.only(
-                "id", "case_id", "order", "modality", "compartment")),
-        ).defer(*Case.ANSWER_FIELDS, "presentation", "presentation_html", "search_text")
+        return (
+            self.select_related("known_primary")
+            .prefetch_related(
+                "level_spans",
+                Prefetch(
+                    "findings",
+                    queryset=ImagingFinding.objects.only("id", "case_id", "order", "modality", "compartment"),
+                ),
+            )
+            .defer(*Case.ANSWER_FIELDS, "presentation", "presentation_html", "search_text")
+        )
 
     def for_detail(self):
         """The pre-reveal page: presentation side only; answer columns are not even read."""
-        return self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(
-            *Case.ANSWER_FIELDS
+        return (
+            self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(*Case.ANSWER_FIELDS)
         )
 
     def for_answer(self):
@@ -384,15 +425,19 @@ class Case(DerivedFieldsMixin, models.Model):
     title = models.CharField(
         max_length=200,
         help_text=PRESENTATION + "A neutral title describing the presentation, never the diagnosis: "
-                                 "e.g. '52-year-old woman with progressive left leg heaviness'.",
+        "e.g. '52-year-old woman with progressive left leg heaviness'.",
     )
     slug = models.SlugField(max_length=220, unique=True, help_text="Made from the title; it appears in the URL.")
     age = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(120)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(120)],
         help_text=PRESENTATION + "Age in years at presentation. Leave empty when the source does not give it.",
     )
     sex = models.CharField(
-        max_length=6, choices=Sex, blank=True,
+        max_length=6,
+        choices=Sex,
+        blank=True,
         help_text=PRESENTATION + "Leave 'not stated' when the source does not say.",
     )
     presentation = models.TextField(
@@ -400,33 +445,49 @@ class Case(DerivedFieldsMixin, models.Model):
     )
     presentation_html = models.TextField(blank=True, editable=False)
     known_primary = models.ForeignKey(
-        PrimaryTumour, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        PrimaryTumour,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
         help_text=PRESENTATION + "Only a primary tumour already known at presentation; "
-                                 "one the work-up discovers belongs in the answer.",
+        "one the work-up discovers belongs in the answer.",
     )
     difficulty = models.PositiveSmallIntegerField(
-        choices=Difficulty, default=Difficulty.INTERMEDIATE, help_text=PRESENTATION + "For filtering.",
+        choices=Difficulty,
+        default=Difficulty.INTERMEDIATE,
+        help_text=PRESENTATION + "For filtering.",
     )
     status = models.CharField(
-        max_length=10, choices=Status, default=Status.DRAFT, db_index=True,
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        db_index=True,
         help_text="Drafts are visible only to staff.",
     )
     source_language = models.CharField(
-        max_length=2, choices=Language, default=Language.ENGLISH,
+        max_length=2,
+        choices=Language,
+        default=Language.ENGLISH,
         help_text="The language of the source document this case was written from.",
     )
     is_synthetic = models.BooleanField(
-        default=False, editable=False, db_index=True,
+        default=False,
+        editable=False,
+        db_index=True,
         help_text="Made up by seed_synthetic_cases for load testing; never a real teaching case.",
     )
 
     # Answer side
     proven_by = models.CharField(
-        max_length=12, choices=Proof, default=Proof.NOT_STATED,
+        max_length=12,
+        choices=Proof,
+        default=Proof.NOT_STATED,
         help_text=ANSWER + "How the final diagnosis was established.",
     )
     proof_details = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text=ANSWER + "One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.",
     )
     discussion = models.TextField(blank=True, help_text=ANSWER + "Markdown.")
@@ -434,7 +495,8 @@ class Case(DerivedFieldsMixin, models.Model):
     teaching_points = models.TextField(blank=True, help_text=ANSWER + "Markdown, usually a short list.")
     teaching_points_html = models.TextField(blank=True, editable=False)
     management_outcome = models.TextField(
-        blank=True, help_text=ANSWER + "Markdown: treatment and outcome, only as far as the source reports them.",
+        blank=True,
+        help_text=ANSWER + "Markdown: treatment and outcome, only as far as the source reports them.",
     )
     management_outcome_html = models.TextField(blank=True, editable=False)
 
@@ -452,14 +514,25 @@ class Case(DerivedFieldsMixin, models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = CaseManager()
     markdown_fields = ("presentation", "discussion", "teaching_points", "management_outcome")
     ANSWER_FIELDS = (
-        "proven_by", "proof_details", "discussion", "discussion_html", "teaching_points",
-        "teaching_points_html", "management_outcome", "management_outcome_html",
+        "proven_by",
+        "proof_details",
+        "discussion",
+        "discussion_html",
+        "teaching_points",
+        "teaching_points_html",
+        "management_outcome",
+        "management_outcome_html",
     )
 
     class Meta:
@@ -574,15 +647,23 @@ class LevelSpan(LevelSpanMixin, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="level_spans")
     order = models.PositiveSmallIntegerField(default=1)
     first_level = models.PositiveSmallIntegerField(
-        choices=Level, null=True, blank=True, help_text=PRESENTATION + "Highest level involved.",
+        choices=Level,
+        null=True,
+        blank=True,
+        help_text=PRESENTATION + "Highest level involved.",
     )
     last_level = models.PositiveSmallIntegerField(
-        choices=Level, null=True, blank=True, help_text=PRESENTATION + "Lowest level involved (same as first for one level).",
+        choices=Level,
+        null=True,
+        blank=True,
+        help_text=PRESENTATION + "Lowest level involved (same as first for one level).",
     )
     region = models.CharField(
-        max_length=10, choices=Region, blank=True,
+        max_length=10,
+        choices=Region,
+        blank=True,
         help_text=PRESENTATION + "Only when the source names the region but not the level; otherwise leave "
-                                 "empty, the region follows from the levels.",
+        "empty, the region follows from the levels.",
     )
 
     objects = ChildNaturalKeyManager()
@@ -595,8 +676,10 @@ class LevelSpan(LevelSpanMixin, models.Model):
             models.UniqueConstraint(fields=["case", "order"], name="level_span_order_unique"),
             *level_span_constraints("level_span"),
             models.CheckConstraint(
-                condition=(Q(first_level__isnull=False, region="")
-                           | Q(first_level__isnull=True, region__in=[r.value for r in Region])),
+                condition=(
+                    Q(first_level__isnull=False, region="")
+                    | Q(first_level__isnull=True, region__in=[r.value for r in Region])
+                ),
                 name="level_span_levels_or_region",
                 violation_error_message="Give the levels, or (only when the source gives no level) the region.",
             ),
@@ -626,7 +709,9 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
     order = models.PositiveSmallIntegerField(default=1)
     modality = models.CharField(max_length=12, choices=Modality, help_text=PRESENTATION)
     technique = models.CharField(
-        max_length=120, blank=True, help_text=PRESENTATION + "Sequence or technique: T1, T2, STIR, post-contrast T1…",
+        max_length=120,
+        blank=True,
+        help_text=PRESENTATION + "Sequence or technique: T1, T2, STIR, post-contrast T1…",
     )
     plane = models.CharField(max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
     first_level = models.PositiveSmallIntegerField(choices=Level, null=True, blank=True, help_text=PRESENTATION)
@@ -648,9 +733,11 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
             models.UniqueConstraint(fields=["case", "order"], name="finding_order_unique"),
             *level_span_constraints("finding"),
             models.CheckConstraint(
-                condition=Q(modality__in=[m.value for m in Modality]), name="finding_modality_valid"),
+                condition=Q(modality__in=[m.value for m in Modality]), name="finding_modality_valid"
+            ),
             models.CheckConstraint(
-                condition=Q(compartment__in=["", *[c.value for c in Compartment]]), name="finding_compartment_valid"),
+                condition=Q(compartment__in=["", *[c.value for c in Compartment]]), name="finding_compartment_valid"
+            ),
             models.CheckConstraint(condition=Q(plane__in=["", *[p.value for p in Plane]]), name="finding_plane_valid"),
         ]
 
@@ -673,7 +760,8 @@ class Differential(models.Model):
     order = models.PositiveSmallIntegerField(default=1)
     diagnosis = models.ForeignKey(Diagnosis, on_delete=models.PROTECT, related_name="differentials")
     is_final = models.BooleanField(
-        default=False, help_text=ANSWER + "Tick for the proven diagnosis. Exactly one per case.",
+        default=False,
+        help_text=ANSWER + "Tick for the proven diagnosis. Exactly one per case.",
     )
     favours = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks for it.")
     against = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks against it.")
@@ -684,11 +772,14 @@ class Differential(models.Model):
         ordering = ["case", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case"], condition=Q(is_final=True), name="one_final_diagnosis_per_case",
+                fields=["case"],
+                condition=Q(is_final=True),
+                name="one_final_diagnosis_per_case",
                 violation_error_message="A case has exactly one final diagnosis.",
             ),
             models.UniqueConstraint(
-                fields=["case", "diagnosis"], name="differential_diagnosis_once_per_case",
+                fields=["case", "diagnosis"],
+                name="differential_diagnosis_once_per_case",
                 violation_error_message="This diagnosis is already in the case's differential.",
             ),
         ]
@@ -706,7 +797,8 @@ class Reference(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="references")
     order = models.PositiveSmallIntegerField(default=1)
     is_source = models.BooleanField(
-        default=False, help_text=ANSWER + "Tick for the document this case was written from (one per case).",
+        default=False,
+        help_text=ANSWER + "Tick for the document this case was written from (one per case).",
     )
     citation = models.TextField(help_text=ANSWER + "Authors, title, journal, year, as the source gives them.")
     doi = models.CharField(max_length=200, blank=True, validators=[doi_validator], help_text=ANSWER)
@@ -749,6 +841,9 @@ class ContentVersion(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="content_version_single_row")]
 
+    def __str__(self):
+        return self.token
+
     @classmethod
     def current(cls):
         # Read on every cached page, so plain SQL rather than a queryset to compile each time.
@@ -770,10 +865,12 @@ def refresh_case_index(case_id):
     if case is None:  # deleted along with its rows
         return
     values = case_index_values(
-        case.title, case.presentation_html,
+        case.title,
+        case.presentation_html,
         spans=LevelSpan.objects.filter(case_id=case_id),
         findings=ImagingFinding.objects.filter(case_id=case_id).only(
-            "modality", "compartment", "technique", "signal", "enhancement", "description_html"),
+            "modality", "compartment", "technique", "signal", "enhancement", "description_html"
+        ),
     )
     Case.objects.filter(pk=case_id).update(**values)
 

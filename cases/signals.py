@@ -2,6 +2,7 @@
 
 Wired in CasesConfig.ready(); every receiver names its senders.
 """
+
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import (

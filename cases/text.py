@@ -1,4 +1,5 @@
 """Text folding shared by search and grading: case-, accent- and spacing-insensitive."""
+
 import re
 import unicodedata
 from functools import lru_cache
@@ -19,23 +20,70 @@ def fold(text):
 
 # Whole words first: abbreviations, irregular plurals, Latin plurals.
 _WORDS = {
-    "met": "metastasis", "mets": "metastasis", "metastases": "metastasis", "metastasis": "metastasis",
-    "diagnoses": "diagnosis", "vertebrae": "vertebra", "fistulae": "fistula", "foci": "focus",
-    "foramina": "foramen", "emboli": "embolus", "thrombi": "thrombus", "nuclei": "nucleus",
-    "sinuses": "sinus", "viruses": "virus", "plexuses": "plexus", "centre": "center", "fibre": "fiber",
-    "grey": "gray", "tumours": "tumor", "tumour": "tumor", "tumors": "tumor",
+    "met": "metastasis",
+    "mets": "metastasis",
+    "metastases": "metastasis",
+    "metastasis": "metastasis",
+    "diagnoses": "diagnosis",
+    "vertebrae": "vertebra",
+    "fistulae": "fistula",
+    "foci": "focus",
+    "foramina": "foramen",
+    "emboli": "embolus",
+    "thrombi": "thrombus",
+    "nuclei": "nucleus",
+    "sinuses": "sinus",
+    "viruses": "virus",
+    "plexuses": "plexus",
+    "centre": "center",
+    "fibre": "fiber",
+    "grey": "gray",
+    "tumours": "tumor",
+    "tumour": "tumor",
+    "tumors": "tumor",
 }
 # Words that end like a plural or a British spelling but are neither.
 _KEEP = {
-    "atlas", "pancreas", "gas", "bias", "alias", "has", "was", "as", "is", "this", "its", "us", "yes",
-    "doses", "noses", "roses", "poses", "hoses", "series", "species", "herpes", "rabies", "diabetes",
-    "four", "hour", "your", "pour", "sour", "tour", "flour", "our", "scour",
+    "atlas",
+    "pancreas",
+    "gas",
+    "bias",
+    "alias",
+    "has",
+    "was",
+    "as",
+    "is",
+    "this",
+    "its",
+    "us",
+    "yes",
+    "doses",
+    "noses",
+    "roses",
+    "poses",
+    "hoses",
+    "series",
+    "species",
+    "herpes",
+    "rabies",
+    "diabetes",
+    "four",
+    "hour",
+    "your",
+    "pour",
+    "sour",
+    "tour",
+    "flour",
+    "our",
+    "scour",
 }
 _UNCHANGED_ENDINGS = ("ss", "us", "is", "ys", "ous", "ics")
 # British → American, applied inside words: haematoma → hematoma, oedema → edema, necrotising →
 # necrotizing, spondylodiskitis → spondylodiscitis.
 _SPELLINGS = [
-    (re.compile(r"^oe"), "e"), (re.compile(r"(?<=[cf])oe"), "e"), (re.compile(r"oea$"), "ea"),
+    (re.compile(r"^oe"), "e"),
+    (re.compile(r"(?<=[cf])oe"), "e"),
+    (re.compile(r"oea$"), "ea"),
     (re.compile(r"ae"), "e"),
     (re.compile(r"(?<=[a-z]{2})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),
     (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
@@ -47,8 +95,16 @@ _SPELLINGS = [
 def _singular(word):
     if word in _KEEP or len(word) < 4 or word.endswith(_UNCHANGED_ENDINGS):
         return word
-    for plural, singular in (("omata", "oma"), ("itides", "itis"), ("stases", "stasis"), ("oses", "osis"),
-                             ("eses", "esis"), ("yses", "ysis"), ("sses", "ss"), ("ies", "y")):
+    for plural, singular in (
+        ("omata", "oma"),
+        ("itides", "itis"),
+        ("stases", "stasis"),
+        ("oses", "osis"),
+        ("eses", "esis"),
+        ("yses", "ysis"),
+        ("sses", "ss"),
+        ("ies", "y"),
+    ):
         if word.endswith(plural):
             return word[: -len(plural)] + singular
     return word[:-1] if word.endswith("s") else word
@@ -108,7 +164,7 @@ def mention_span(words, name_words_):
     size, wanted = len(name_words_), sorted(name_words_)
     joined = "".join(name_words_)
     for start in range(len(words)):
-        if sorted(words[start:start + size]) == wanted:
+        if sorted(words[start : start + size]) == wanted:
             return start, start + size
         if len(joined) < _RUN_TOGETHER_MIN:
             continue

@@ -23,8 +23,12 @@ def case_list(request):
     """
     visible = Case.objects.visible_to(request.user)
     key = "case-list:" + digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
-    primaries = [PrimaryTumour(pk=pk, slug=slug, name=name) for pk, slug, name in cached(
-        f"{key}:primaries", lambda: list(primaries_of(visible).values_list("pk", "slug", "name")))]
+    primaries = [
+        PrimaryTumour(pk=pk, slug=slug, name=name)
+        for pk, slug, name in cached(
+            f"{key}:primaries", lambda: list(primaries_of(visible).values_list("pk", "slug", "name"))
+        )
+    ]
     # The validated filters key the cache; what is not understood is ignored, and named once.
     chosen, search, sort, not_understood = read_query(request.GET, primaries={p.slug for p in primaries})
 
@@ -32,8 +36,9 @@ def case_list(request):
     def filterset():
         return CaseFilter(request.GET, queryset=visible.for_list())
 
-    total, facet_options = cached(f"{key}:facets:{digest(chosen, search)}",
-                                  lambda: facets(filterset(), queryset=visible, primaries=primaries))
+    total, facet_options = cached(
+        f"{key}:facets:{digest(chosen, search)}", lambda: facets(filterset(), queryset=visible, primaries=primaries)
+    )
     number = Paginator(range(total), settings.CASES_PER_PAGE).get_page(request.GET.get("page")).number
 
     def render_list():
@@ -42,15 +47,19 @@ def case_list(request):
         # Links (pages, the quiz) carry the validated filters only, never whatever else was in the URL.
         params = QueryDict(mutable=True)
         params.update({**chosen, **({"q": search} if search else {}), **({"sort": sort} if sort else {})})
-        return render_to_string("cases/_case_list.html", {
-            "filterset": filterset(),
-            "facets": facet_options,
-            "page_obj": paginator.page(number),
-            "params": params,
-            "search": search,
-            "not_understood": [filterset().form[name].label for name in not_understood],
-            "is_filtered": bool(chosen or search),
-        }, request)
+        return render_to_string(
+            "cases/_case_list.html",
+            {
+                "filterset": filterset(),
+                "facets": facet_options,
+                "page_obj": paginator.page(number),
+                "params": params,
+                "search": search,
+                "not_understood": [filterset().form[name].label for name in not_understood],
+                "is_filtered": bool(chosen or search),
+            },
+            request,
+        )
 
     content = cached_html(f"{key}:page:{digest(chosen, search, sort, not_understood, number)}", render_list)
     return render(request, "cases/case_list.html", {"content": content})
@@ -83,18 +92,24 @@ def redirect_former_slugs(view_name):
 
     The live case is looked up first, so a former slug never shadows a case that took it.
     """
+
     def decorator(view):
         @wraps(view)
         def wrapper(request, slug):
             try:
                 return view(request, slug)
             except Http404:
-                moved_to = (FormerSlug.objects.filter(slug=slug, case__in=Case.objects.visible_to(request.user))
-                            .values_list("case__slug", flat=True).first())
+                moved_to = (
+                    FormerSlug.objects.filter(slug=slug, case__in=Case.objects.visible_to(request.user))
+                    .values_list("case__slug", flat=True)
+                    .first()
+                )
                 if moved_to is None:
                     raise
                 return redirect(view_name, moved_to, permanent=True)
+
         return wrapper
+
     return decorator
 
 
@@ -106,7 +121,9 @@ def case_detail(request, slug):
     The presentation is read and rendered once per content version.
     """
     version, case = _page_shell(request, slug)
-    return render(request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)})
+    return render(
+        request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)}
+    )
 
 
 @redirect_former_slugs("cases:case-answer")
@@ -119,7 +136,8 @@ def case_answer(request, slug):
     def render_case_and_answer():
         full = Case.objects.for_answer().get(pk=case.pk)
         return render_to_string("cases/_presentation.html", {"case": full}) + render_to_string(
-            "cases/_answer.html", {"case": full, "final": full.final_differential()})
+            "cases/_answer.html", {"case": full, "final": full.final_differential()}
+        )
 
     body = cached_html(f"case-answer:{case.pk}:{version}", render_case_and_answer)
     return render(request, "cases/case_answer.html", {"case": case, "body": body})
@@ -145,10 +163,16 @@ def diagnosis_cases(request, slug):
     diagnosis = get_object_or_404(Diagnosis.objects.visible_to(request.user).only("name", "slug"), slug=slug)
     rows = (
         Differential.objects.filter(diagnosis=diagnosis, case__in=Case.objects.visible_to(request.user))
-        .select_related("case").only("is_final", "case__title", "case__slug").order_by("case__title", "case__pk")
+        .select_related("case")
+        .only("is_final", "case__title", "case__slug")
+        .order_by("case__title", "case__pk")
     )
-    return render(request, "cases/diagnosis_cases.html", {
-        "diagnosis": diagnosis,
-        "final_in": [row.case for row in rows if row.is_final],
-        "differential_in": [row.case for row in rows if not row.is_final],
-    })
+    return render(
+        request,
+        "cases/diagnosis_cases.html",
+        {
+            "diagnosis": diagnosis,
+            "final_in": [row.case for row in rows if row.is_final],
+            "differential_in": [row.case for row in rows if not row.is_final],
+        },
+    )

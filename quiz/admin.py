@@ -1,4 +1,5 @@
 """Quiz records are the residents' own: editors may look, not touch."""
+
 from django.contrib import admin
 
 from .models import Attempt, Question, QuizRun, ReviewCard

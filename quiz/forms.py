@@ -11,12 +11,17 @@ MAX_RUN_LENGTH = 50
 
 class QuizStartForm(forms.Form):
     count = forms.IntegerField(
-        label="How many cases", min_value=1, max_value=MAX_RUN_LENGTH, initial=10,
+        label="How many cases",
+        min_value=1,
+        max_value=MAX_RUN_LENGTH,
+        initial=10,
         help_text="Capped by how many cases match the filters.",
     )
     mode = forms.ChoiceField(choices=QuizRun.Mode.choices, initial=QuizRun.Mode.PRACTICE, widget=forms.RadioSelect)
     answer_format = forms.ChoiceField(
-        label="Answer format", choices=QuizRun.AnswerFormat.choices, initial=QuizRun.AnswerFormat.FREE_TEXT,
+        label="Answer format",
+        choices=QuizRun.AnswerFormat.choices,
+        initial=QuizRun.AnswerFormat.FREE_TEXT,
         widget=forms.RadioSelect,
     )
 
@@ -39,14 +44,18 @@ def filter_fields(filterset):
 
 class ReviewStartForm(forms.Form):
     answer_format = forms.ChoiceField(
-        label="Answer format", choices=QuizRun.AnswerFormat.choices, initial=QuizRun.AnswerFormat.FREE_TEXT,
+        label="Answer format",
+        choices=QuizRun.AnswerFormat.choices,
+        initial=QuizRun.AnswerFormat.FREE_TEXT,
         widget=forms.RadioSelect,
     )
 
 
 def _diagnosis_input(label, *, required):
     return forms.CharField(
-        label=label, required=required, max_length=ANSWER_MAX_LENGTH,
+        label=label,
+        required=required,
+        max_length=ANSWER_MAX_LENGTH,
         error_messages={"max_length": "Keep it under %(limit_value)d characters (this has %(show_value)d)."},
         widget=forms.TextInput(attrs={"list": "diagnosis-names", "autocomplete": "off", "spellcheck": "false"}),
     )
@@ -73,7 +82,9 @@ class ChoiceAnswerForm(forms.Form):
     """The options are posted as their position in the list shown, never as a diagnosis id."""
 
     choice = forms.TypedChoiceField(
-        label="Your diagnosis", coerce=int, widget=forms.RadioSelect,
+        label="Your diagnosis",
+        coerce=int,
+        widget=forms.RadioSelect,
         error_messages={
             "required": "Choose one of the diagnoses.",
             "invalid_choice": "That is not one of the options shown; choose one of them.",
@@ -95,6 +106,9 @@ class ConfirmCloseForm(forms.Form):
 
 class RecallForm(forms.Form):
     recall = forms.TypedChoiceField(
-        label="How well did you recall this case?", choices=Recall.choices, coerce=int, widget=forms.RadioSelect,
+        label="How well did you recall this case?",
+        choices=Recall.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose how well you recalled it.", "invalid_choice": "Choose one of the four."},
     )

@@ -16,6 +16,7 @@ A free-text answer is graded as a teacher would:
   hedge earns nothing, whatever it contains; the reveal says why. Several spellings of one entity
   ("discitis / spondylodiscitis") are not a hedge.
 """
+
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -118,7 +119,8 @@ def _named_entity(text, entries):
             if span is not None:
                 found.append((span, entry, name))
     widest = [
-        (span, entry, name) for span, entry, name in found
+        (span, entry, name)
+        for span, entry, name in found
         if not any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o, *_ in found)
     ]
     if len({entry.pk for _, entry, _ in widest}) != 1:
@@ -162,7 +164,8 @@ def grade_answer(*, diagnosis, text, vocabulary=()):
     # A typo of the final's name outranks a broader or other name found inside the answer:
     # 'vertebal metastasis' is a slip on 'vertebral metastasis', not a bet on 'metastasis'.
     ratio, nearest, near_entry = max(
-        ((_similarity(words, n), n, e) for e in [diagnosis, *family] for n in e.names()), key=lambda row: row[0],
+        ((_similarity(words, n), n, e) for e in [diagnosis, *family] for n in e.names()),
+        key=lambda row: row[0],
     )
     rivals = others if entry is None else [*others, entry]
     is_typo = ratio >= CLOSE_RATIO and not any(_similarity(words, n) >= ratio for e in rivals for n in e.names())
@@ -195,10 +198,14 @@ def credit_differentials(*, alternatives, texts):
     """
     credited, result = set(), []
     for text in texts:
-        match = next((
-            d for d in alternatives
-            if d.pk not in credited and grade_answer(diagnosis=d, text=text).outcome != Attempt.Outcome.WRONG
-        ), None)
+        match = next(
+            (
+                d
+                for d in alternatives
+                if d.pk not in credited and grade_answer(diagnosis=d, text=text).outcome != Attempt.Outcome.WRONG
+            ),
+            None,
+        )
         if match is not None:
             credited.add(match.pk)
         result.append({"text": text, "credited": match.name if match else ""})

@@ -1,4 +1,5 @@
 """Quiz runs: cases served as unknowns, one committed attempt per question, reviews on schedule."""
+
 import secrets
 from datetime import timedelta
 
@@ -42,7 +43,11 @@ class QuizRun(models.Model):
 
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="quiz_runs",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="quiz_runs",
         help_text="Empty while the run belongs to an anonymous visitor's session.",
     )
     mode = models.CharField(max_length=10, choices=Mode, default=Mode.PRACTICE)
@@ -58,7 +63,8 @@ class QuizRun(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(mode__in=["practice", "exam"]), name="quiz_run_mode_valid"),
             models.CheckConstraint(
-                condition=Q(answer_format__in=["free_text", "multiple_choice"]), name="quiz_run_format_valid"),
+                condition=Q(answer_format__in=["free_text", "multiple_choice"]), name="quiz_run_format_valid"
+            ),
         ]
 
     def __str__(self):
@@ -100,7 +106,8 @@ class QuestionQuerySet(models.QuerySet):
         """Questions with attempts, cases' list-side facts and each case's final diagnosis."""
         finals = Differential.objects.filter(is_final=True).select_related("diagnosis")
         cases = Case.objects.for_list().prefetch_related(
-            models.Prefetch("differentials", queryset=finals, to_attr="final_rows"))
+            models.Prefetch("differentials", queryset=finals, to_attr="final_rows")
+        )
         return self.select_related("attempt").prefetch_related(models.Prefetch("case", queryset=cases))
 
 
@@ -110,7 +117,8 @@ class Question(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="quiz_questions")
     served_at = models.DateTimeField(null=True, blank=True, help_text="When the question was first shown.")
     option_ids = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical).",
     )
 
@@ -156,18 +164,24 @@ class Attempt(models.Model):
     question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="attempt")
     answer_text = models.CharField(max_length=200, help_text="The leading diagnosis as typed or chosen.")
     chosen_diagnosis = models.ForeignKey(
-        "cases.Diagnosis", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "cases.Diagnosis",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Multiple choice: the option chosen.",
     )
     close_to = models.CharField(max_length=200, blank=True, help_text="The name a near miss was close to.")
     differentials = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='Further differentials typed: [{"text": …, "credited": name or ""}].',
     )
     differentials_credited = models.PositiveSmallIntegerField(default=0)
     outcome = models.CharField(max_length=16, choices=Outcome)
     score = models.FloatField(
-        default=0, help_text="1 for a correct leading diagnosis, partial credit for a broader true term, else 0.")
+        default=0, help_text="1 for a correct leading diagnosis, partial credit for a broader true term, else 0."
+    )
     time_taken = models.DurationField(help_text="From the question first being served to the commit.")
     recall = models.PositiveSmallIntegerField(choices=Recall, null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
@@ -178,10 +192,12 @@ class Attempt(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome__in=["correct", "close", "close_confirmed", "broader", "wrong"]),
-                name="attempt_outcome_valid"),
+                name="attempt_outcome_valid",
+            ),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="attempt_score_valid"),
             models.CheckConstraint(
-                condition=Q(recall__isnull=True) | Q(recall__in=[1, 2, 3, 4]), name="attempt_recall_valid"),
+                condition=Q(recall__isnull=True) | Q(recall__in=[1, 2, 3, 4]), name="attempt_recall_valid"
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,5 @@
 """What a resident's attempts add up to: accuracy by facet, over time, and the cases most missed."""
+
 from collections import Counter, defaultdict
 
 from django.utils import timezone
@@ -20,11 +21,15 @@ def accuracy_by_facet(questions):
                 tally[0] += 1
                 tally[1] += question.attempt.score
     return [
-        {"label": facet.label, "rows": [
-            {"value": value, "answered": answered, "correct": correct}
-            for value, (answered, correct) in sorted(tallies[facet.label].items())
-        ]}
-        for facet in facets if facet.label in tallies
+        {
+            "label": facet.label,
+            "rows": [
+                {"value": value, "answered": answered, "correct": correct}
+                for value, (answered, correct) in sorted(tallies[facet.label].items())
+            ],
+        }
+        for facet in facets
+        if facet.label in tallies
     ]
 
 

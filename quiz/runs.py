@@ -1,4 +1,5 @@
 """Quiz workflows: starting a run, committing an answer, confirming a near miss, rating recall."""
+
 import random
 
 from django.db import transaction
@@ -53,13 +54,18 @@ def choose_options(*, case_id, alternatives, vocabulary, compartments=()):
     wanted = set(compartments) or {c for pk in own if pk in vocabulary for c in vocabulary[pk].compartments or []}
     roots = {_root(pk, parents) for pk in own}
     bare_terms = {parent for parent in parents.values() if parent is not None} - {
-        pk for pk, entry in vocabulary.items() if entry.compartments}
+        pk for pk, entry in vocabulary.items() if entry.compartments
+    }
     candidates = [pk for pk in candidates if pk not in bare_terms]
     family = [pk for pk in candidates if _root(pk, parents) in roots]
     sharing = [pk for pk in candidates if wanted & set(vocabulary[pk].compartments or [])]
     draw, chosen = random.Random(case_id), []
-    for pool, most in [([pk for pk in sharing if pk in family], 1), (sharing, DISTRACTORS), (family, DISTRACTORS),
-                       (candidates, DISTRACTORS)]:
+    for pool, most in [
+        ([pk for pk in sharing if pk in family], 1),
+        (sharing, DISTRACTORS),
+        (family, DISTRACTORS),
+        (candidates, DISTRACTORS),
+    ]:
         fresh = [pk for pk in pool if pk not in chosen]
         chosen += draw.sample(fresh, min(most, DISTRACTORS - len(chosen), len(fresh)))
     return sorted(own | set(chosen), key=lambda pk: (vocabulary[pk].name.casefold() if pk in vocabulary else "", pk))
@@ -72,7 +78,9 @@ def start_run(*, cases, count, mode, answer_format, user, is_review=False):
         return None
     with transaction.atomic():
         run = QuizRun.objects.create(
-            mode=mode, answer_format=answer_format, user=user if user.is_authenticated else None,
+            mode=mode,
+            answer_format=answer_format,
+            user=user if user.is_authenticated else None,
             is_review=is_review,
         )
         options = {}
@@ -84,9 +92,11 @@ def start_run(*, cases, count, mode, answer_format, user, is_review=False):
             ):
                 differential_lists[case_id].append(diagnosis_id)
             compartments = {pk: set() for pk in case_ids}
-            for case_id, compartment in ImagingFinding.objects.filter(case__in=case_ids).exclude(
-                compartment=""
-            ).values_list("case_id", "compartment"):
+            for case_id, compartment in (
+                ImagingFinding.objects.filter(case__in=case_ids)
+                .exclude(compartment="")
+                .values_list("case_id", "compartment")
+            ):
                 compartments[case_id].add(compartment)
             options = {
                 pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary, compartments=compartments[pk])
@@ -123,8 +133,10 @@ def _grade(*, case_id, text, chosen, differentials):
     alternatives = [
         d.diagnosis for d in Differential.objects.filter(case=case_id, is_final=False).select_related("diagnosis")
     ]
-    return (grade_answer(diagnosis=final.diagnosis, text=text, vocabulary=vocabulary),
-            credit_differentials(alternatives=alternatives, texts=differentials))
+    return (
+        grade_answer(diagnosis=final.diagnosis, text=text, vocabulary=vocabulary),
+        credit_differentials(alternatives=alternatives, texts=differentials),
+    )
 
 
 def record_attempt(*, question, text="", chosen=None, differentials=(), now):
@@ -139,17 +151,20 @@ def record_attempt(*, question, text="", chosen=None, differentials=(), now):
         if existing is not None:
             return existing, False
         grade, credited = _grade(case_id=question.case_id, text=text, chosen=chosen, differentials=differentials)
-        attempt, created = Attempt.objects.get_or_create(question=question, defaults={
-            "answer_text": chosen.name if chosen else text,
-            "chosen_diagnosis": chosen,
-            "close_to": grade.matched_name if grade.outcome == Attempt.Outcome.CLOSE else "",
-            "differentials": credited,
-            "differentials_credited": sum(1 for d in credited if d["credited"]),
-            "outcome": grade.outcome,
-            "score": grade.score,
-            "time_taken": now - (question.served_at or now),
-            "created_at": now,
-        })
+        attempt, created = Attempt.objects.get_or_create(
+            question=question,
+            defaults={
+                "answer_text": chosen.name if chosen else text,
+                "chosen_diagnosis": chosen,
+                "close_to": grade.matched_name if grade.outcome == Attempt.Outcome.CLOSE else "",
+                "differentials": credited,
+                "differentials_credited": sum(1 for d in credited if d["credited"]),
+                "outcome": grade.outcome,
+                "score": grade.score,
+                "time_taken": now - (question.served_at or now),
+                "created_at": now,
+            },
+        )
         unanswered = Question.objects.filter(run=question.run_id, attempt__isnull=True)
         if created and not unanswered.exists():
             QuizRun.objects.filter(pk=question.run_id, finished_at__isnull=True).update(finished_at=now)
@@ -190,7 +205,9 @@ def review_case(*, user, case_id, rating, now):
         return  # an older anonymous rating replayed after a newer one: the newer stands
     state, due = schedule_review(card_state=card.state if card else {}, rating=rating, now=now)
     ReviewCard.objects.update_or_create(
-        user=user, case_id=case_id, defaults={"state": state, "due": due, "last_reviewed_at": now},
+        user=user,
+        case_id=case_id,
+        defaults={"state": state, "due": due, "last_reviewed_at": now},
     )
 
 
@@ -200,7 +217,8 @@ def claim_anonymous_runs(*, user, tokens):
         runs = QuizRun.objects.filter(user__isnull=True, token__in=list(tokens))
         rated = list(
             Attempt.objects.filter(question__run__in=runs, recall__isnull=False)
-            .select_related("question").order_by("rated_at")
+            .select_related("question")
+            .order_by("rated_at")
         )
         runs.update(user=user)
         for attempt in rated:

@@ -4,6 +4,7 @@ FSRS (the pinned ``fsrs`` package) with no same-day learning steps: a case is a 
 exercise, so even a miss comes back tomorrow rather than in ten minutes. Fuzzing is off so
 that two residents with the same history get the same schedule.
 """
+
 from datetime import UTC
 
 from fsrs import Card, Rating, Scheduler

@@ -59,8 +59,9 @@ def _next_answer_url(run, n):
 
 
 def _start(request, *, cases, count, mode, answer_format, is_review=False):
-    run = start_run(cases=cases, count=count, mode=mode, answer_format=answer_format, user=request.user,
-                    is_review=is_review)
+    run = start_run(
+        cases=cases, count=count, mode=mode, answer_format=answer_format, user=request.user, is_review=is_review
+    )
     if run is not None:
         remember_run(session=request.session, run=run)
     return run
@@ -78,12 +79,16 @@ def quiz_start(request):
         run = _start(request, cases=filterset.qs, **form.cleaned_data)
         if run is not None:
             return redirect(_next_url(run))
-    return render(request, "quiz/start.html", {
-        "form": form,
-        "filter_fields": fields,
-        "filter_errors": filterset.errors if filterset.is_bound else {},
-        "matching": matching,
-    })
+    return render(
+        request,
+        "quiz/start.html",
+        {
+            "form": form,
+            "filter_fields": fields,
+            "filter_errors": filterset.errors if filterset.is_bound else {},
+            "matching": matching,
+        },
+    )
 
 
 def _options(question):
@@ -138,12 +143,16 @@ def question(request, token, n):
             "question-fields:" + digest(run.answer_format, question.option_ids, request.user.is_staff, version),
             lambda: _answer_fields(request, run, _answer_form(run, question)),
         )
-    return render(request, "quiz/question.html", {
-        "run": run,
-        "question": question,
-        "presentation": presentation_html(question.case_id, version),
-        "answer_fields": fields,
-    })
+    return render(
+        request,
+        "quiz/question.html",
+        {
+            "run": run,
+            "question": question,
+            "presentation": presentation_html(question.case_id, version),
+            "answer_fields": fields,
+        },
+    )
 
 
 def _answered_question_or_redirect(request, run, n, queryset):
@@ -166,15 +175,19 @@ def reveal(request, token, n):
     if refusal:
         return refusal
     attempt = question.attempt
-    return render(request, "quiz/reveal.html", {
-        "run": run,
-        "question": question,
-        "attempt": attempt,
-        "case": question.case,
-        "final": question.case.final_differential(),
-        "recall_form": RecallForm(initial={"recall": attempt.suggested_recall()}),
-        "next_url": _next_answer_url(run, n) if run.is_exam else _next_url(run),
-    })
+    return render(
+        request,
+        "quiz/reveal.html",
+        {
+            "run": run,
+            "question": question,
+            "attempt": attempt,
+            "case": question.case,
+            "final": question.case.final_differential(),
+            "recall_form": RecallForm(initial={"recall": attempt.suggested_recall()}),
+            "next_url": _next_answer_url(run, n) if run.is_exam else _next_url(run),
+        },
+    )
 
 
 @never_cache
@@ -217,15 +230,19 @@ def summary(request, token):
     if run.finished_at is None:
         return render(request, "quiz/in_progress.html", {"run": run, "next_url": _next_url(run)})
     questions = list(run.questions.for_summary())
-    return render(request, "quiz/summary.html", {
-        "run": run,
-        "questions": questions,
-        "score": sum(q.attempt.score for q in questions),
-        "total": len(questions),
-        "differentials_credited": sum(q.attempt.differentials_credited for q in questions),
-        "awaiting_confirmation": sum(q.attempt.awaits_confirmation for q in questions),
-        "breakdown": accuracy_by_facet(questions),
-    })
+    return render(
+        request,
+        "quiz/summary.html",
+        {
+            "run": run,
+            "questions": questions,
+            "score": sum(q.attempt.score for q in questions),
+            "total": len(questions),
+            "differentials_credited": sum(q.attempt.differentials_credited for q in questions),
+            "awaiting_confirmation": sum(q.attempt.awaits_confirmation for q in questions),
+            "breakdown": accuracy_by_facet(questions),
+        },
+    )
 
 
 @never_cache
@@ -240,17 +257,22 @@ def progress(request):
     questions = list(
         Question.objects.filter(run__user=request.user, attempt__isnull=False)
         .exclude(run__mode=QuizRun.Mode.EXAM, run__finished_at__isnull=True)
-        .for_summary().order_by("attempt__created_at")
+        .for_summary()
+        .order_by("attempt__created_at")
     )
-    return render(request, "quiz/progress.html", {
-        "answered": len(questions),
-        "correct": sum(q.attempt.score for q in questions),
-        "by_day": attempts_by_day(questions),
-        "breakdown": accuracy_by_facet(questions),
-        "most_missed": most_missed(questions),
-        "due": ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).select_related("case"),
-        "review_form": ReviewStartForm(),
-    })
+    return render(
+        request,
+        "quiz/progress.html",
+        {
+            "answered": len(questions),
+            "correct": sum(q.attempt.score for q in questions),
+            "by_day": attempts_by_day(questions),
+            "breakdown": accuracy_by_facet(questions),
+            "most_missed": most_missed(questions),
+            "due": ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).select_related("case"),
+            "review_form": ReviewStartForm(),
+        },
+    )
 
 
 @never_cache
@@ -261,8 +283,12 @@ def review_start(request):
     form = ReviewStartForm(request.POST)
     due = ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).values("case")
     run = form.is_valid() and _start(
-        request, cases=quizzable_cases().filter(pk__in=due), count=MAX_RUN_LENGTH, mode=QuizRun.Mode.PRACTICE,
-        answer_format=form.cleaned_data["answer_format"], is_review=True,
+        request,
+        cases=quizzable_cases().filter(pk__in=due),
+        count=MAX_RUN_LENGTH,
+        mode=QuizRun.Mode.PRACTICE,
+        answer_format=form.cleaned_data["answer_format"],
+        is_review=True,
     )
     if not run:
         messages.info(request, "No case is due for review today.")

@@ -12,6 +12,7 @@ table is printed and written to --dir.
     python scripts/benchmark.py --sizes 1000,10000,100000 --duration 10
     python scripts/benchmark.py --database postgres --cache redis --sizes 100000,1000000
 """
+
 import argparse
 import json
 import os
@@ -32,8 +33,7 @@ PAGES = ["floor", "list", "filter", "search", "case", "answer", "quiz"]
 # The fraction of the floor's throughput each page must keep, cached, at every size.
 TARGETS = {"case": 0.8, "answer": 0.8, "list": 0.5, "filter": 0.5, "search": 0.5, "quiz": 0.5}
 # With nothing cached (the first request after an edit): at most this many ms, {size: {page: ms}}.
-COLD_TARGETS = {100_000: {"list": 100, "filter": 50, "search": 50},
-                1_000_000: {"filter": 150, "search": 150}}
+COLD_TARGETS = {100_000: {"list": 100, "filter": 50, "search": 50}, 1_000_000: {"filter": 150, "search": 150}}
 WRK_SCRIPT = """
 -- Round-robin over the page's paths (one per line in BENCH_PATHS), so a page is measured
 -- over many cases and queries rather than one warm row.
@@ -67,6 +67,7 @@ def manage(env, *args):
 
 # In the probe process (Django set up against one benchmark database) -----------------------
 
+
 def probe():
     """Print JSON: the paths to load for each page, and the queries each page runs."""
     import django
@@ -87,8 +88,20 @@ def probe():
     assert response.status_code == 302, response.status_code
     question = response["Location"]
     run = question.rstrip("/").rsplit("/", 1)[0]  # /quiz/<token>
-    words = ["leg weakness", "back pain", "urinary", "night sweats", "lytic", "cord", "numb hands",
-             "fall", "oedema", "travel", "saddle", "crp"]
+    words = [
+        "leg weakness",
+        "back pain",
+        "urinary",
+        "night sweats",
+        "lytic",
+        "cord",
+        "numb hands",
+        "fall",
+        "oedema",
+        "travel",
+        "saddle",
+        "crp",
+    ]
     paths = {
         "floor": ["/about/"],
         "list": ["/"] + [f"/?page={n}" for n in range(2, 21)],
@@ -119,16 +132,21 @@ def probe():
             (client if page == "quiz" else visitor).get(path)
             timings.append((time.perf_counter() - started) * 1000)
         cold[page] = statistics.median(timings)
-    print(json.dumps({
-        "cases": Case.objects.published().count(),
-        "paths": paths,
-        "queries": queries,
-        "cold_ms": cold,
-        "cookie": f"sessionid={client.cookies['sessionid'].value}",
-    }))
+    print(
+        json.dumps(
+            {
+                "cases": Case.objects.published().count(),
+                "paths": paths,
+                "queries": queries,
+                "cold_ms": cold,
+                "cookie": f"sessionid={client.cookies['sessionid'].value}",
+            }
+        )
+    )
 
 
 # In the driver -----------------------------------------------------------------------------
+
 
 def prepare_database(size, workdir, static_root, postgres=None):
     db_path = workdir / f"cases-{size}.sqlite3"
@@ -137,17 +155,31 @@ def prepare_database(size, workdir, static_root, postgres=None):
         import psycopg
 
         name = f"cases_{size}"
-        with psycopg.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres", autocommit=True
+        ) as connection:
             if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 connection.execute(f'CREATE DATABASE "{name}"')
         database_url = f"postgres://postgres@127.0.0.1:{postgres.port}/{name}"
     env = production_env(db_path, static_root, database_url)
     manage(env, "migrate", "--noinput", "-v0")  # applies new migrations (indexes) to a kept database
-    have = int(subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c",
-         "from cases.models import Case; print(Case.objects.filter(is_synthetic=True).count())"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=300).stdout.split()[-1])
+    have = int(
+        subprocess.run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "from cases.models import Case; print(Case.objects.filter(is_synthetic=True).count())",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout.split()[-1]
+    )
     if have > size and postgres is None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -161,10 +193,24 @@ def prepare_database(size, workdir, static_root, postgres=None):
 
 def start_gunicorn(env, port, workers):
     process = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "casebook.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
-         "--error-logfile", "-", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "casebook.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -215,10 +261,20 @@ def visit_once(port, paths, cookie):
 
 def run_wrk(url, *, paths_file, script, duration, connections, threads, cookie):
     env = {**os.environ, "BENCH_PATHS": str(paths_file)}
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
-               "-s", str(script), *(["-H", f"Cookie: {cookie}"] if cookie else []), url]
-    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True,
-                         timeout=duration + 60).stdout
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        *(["-H", f"Cookie: {cookie}"] if cookie else []),
+        url,
+    ]
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True, timeout=duration + 60).stdout
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors += sum(int(n) for n in socket.groups()) if socket else 0
@@ -234,9 +290,13 @@ def run_wrk(url, *, paths_file, script, duration, connections, threads, cookie):
 def bench_size(size, args, workdir, static_root, services):
     print(f"\n== {size:,} cases on {args.database}", flush=True)
     env = prepare_database(size, workdir, static_root, services.get("postgresql"))
-    found = json.loads(subprocess.run(
-        [PYTHON, __file__, "--probe"], cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True,
-        timeout=600).stdout.strip().splitlines()[-1])
+    found = json.loads(
+        subprocess.run(
+            [PYTHON, __file__, "--probe"], cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True, timeout=600
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     script = workdir / "round_robin.lua"
     script.write_text(WRK_SCRIPT)
     if args.cache == "shared":  # the workers share one file cache, emptied first
@@ -254,19 +314,34 @@ def bench_size(size, args, workdir, static_root, services):
         for page in args.pages.split(","):
             paths_file = workdir / f"paths-{page}.txt"
             paths_file.write_text("\n".join(found["paths"][page]) + "\n")
-            options = dict(paths_file=paths_file, script=script, connections=args.connections,
-                           threads=args.threads, cookie=found["cookie"] if page == "quiz" else None)
+            options = dict(
+                paths_file=paths_file,
+                script=script,
+                connections=args.connections,
+                threads=args.threads,
+                cookie=found["cookie"] if page == "quiz" else None,
+            )
             url = f"http://127.0.0.1:{args.port}/"
             drain(args.port)
             visit_once(args.port, found["paths"][page], options["cookie"])
             run_wrk(url, duration=args.warmup, **options)
             drain(args.port)
             result = run_wrk(url, duration=args.duration, **options)
-            rows.append({"size": size, "page": page, "queries": found["queries"][page],
-                         "cold_ms": found["cold_ms"][page], **result})
-            print(f"  {page:7} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  "
-                  f"p99 {result['p99']:7.1f} ms  uncached {found['cold_ms'][page]:6.1f} ms  "
-                  f"queries {found['queries'][page]}  errors {result['errors']}", flush=True)
+            rows.append(
+                {
+                    "size": size,
+                    "page": page,
+                    "queries": found["queries"][page],
+                    "cold_ms": found["cold_ms"][page],
+                    **result,
+                }
+            )
+            print(
+                f"  {page:7} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  "
+                f"p99 {result['p99']:7.1f} ms  uncached {found['cold_ms'][page]:6.1f} ms  "
+                f"queries {found['queries'][page]}  errors {result['errors']}",
+                flush=True,
+            )
     finally:
         stop(process)
     return rows
@@ -314,27 +389,39 @@ def table(rows):
                 verdicts.append(f"≤ {cold_target} ms uncached: {'met' if row['cold_ms'] <= cold_target else 'MISSED'}")
             verdict = "; ".join(verdicts)
             queries = "/".join(str(n) for n in dict.fromkeys(row["queries"]))
-            lines.append(f"| {size:,} | {row['page']} | {row['rps']:.0f} | {ratio:.2f} | {row['p50']:.1f} | "
-                         f"{row['p99']:.1f} | {row['cold_ms']:.1f} | {queries} | {row['errors']} | {verdict} |")
+            lines.append(
+                f"| {size:,} | {row['page']} | {row['rps']:.0f} | {ratio:.2f} | {row['p50']:.1f} | "
+                f"{row['p99']:.1f} | {row['cold_ms']:.1f} | {queries} | {row['errors']} | {verdict} |"
+            )
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--pages", default=",".join(PAGES), help="Which pages to load (the floor is needed for ratios).")
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help="Which pages to load (the floor is needed for ratios)."
+    )
     parser.add_argument("--duration", type=int, default=10, help="Seconds of load per page.")
     parser.add_argument("--warmup", type=int, default=2, help="Seconds of unmeasured load before each page.")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers.")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: a throwaway PostgreSQL cluster, a database per size, removed afterwards.")
-    parser.add_argument("--cache", choices=["shared", "redis", "per-worker"], default="shared",
-                        help="shared: DJANGO_CACHE_DIR, one file cache for all workers (as README advises); "
-                             "redis: a throwaway Redis, as several machines would share; "
-                             "per-worker: each worker's own memory.")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: a throwaway PostgreSQL cluster, a database per size, removed afterwards.",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=["shared", "redis", "per-worker"],
+        default="shared",
+        help="shared: DJANGO_CACHE_DIR, one file cache for all workers (as README advises); "
+        "redis: a throwaway Redis, as several machines would share; "
+        "per-worker: each worker's own memory.",
+    )
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "casebook-bench"))
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

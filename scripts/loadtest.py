@@ -12,6 +12,7 @@ loaded again; an answer whose commit got no reply is never sent again blindly: t
 reloads the question, and only if it is still unanswered commits again. The run must lose no
 attempt and count none twice; the errors the residents saw are reported.
 """
+
 import argparse
 import http.client
 import json
@@ -85,8 +86,9 @@ class Resident:
         return None, None
 
     def post(self, path, form, *, expect=302):
-        return self.request("POST", path, {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")},
-                            expect=expect)
+        return self.request(
+            "POST", path, {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}, expect=expect
+        )
 
     def post_again_if_lost(self, path, form):
         """A form whose sending may be repeated as it is (starting a run, rating recall)."""
@@ -151,8 +153,9 @@ class Resident:
                 self.stats.error(f"GET {reveal_url}: no answer shown")
                 return False
             self.stats.add("reveals shown")
-            _, url = self.post_again_if_lost(reveal_url.replace("/reveal/", "/rate/"),
-                                             {"recall": self.rng.randint(1, 4)})
+            _, url = self.post_again_if_lost(
+                reveal_url.replace("/reveal/", "/rate/"), {"recall": self.rng.randint(1, 4)}
+            )
             if url is None:
                 return False
             if time.monotonic() > deadline:
@@ -209,7 +212,7 @@ def workers_of(master_pid):
 def kill_workers(master_pid, count, seconds, stats):
     """Kill `count` workers at even intervals over the run (gunicorn's master starts new ones)."""
     rng = random.Random(7)
-    for n in range(count):
+    for _ in range(count):
         time.sleep(seconds / (count + 1))
         workers = workers_of(master_pid)
         if workers:
@@ -229,10 +232,19 @@ def main():
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers.")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--dir", default="/tmp/casebook-bench")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: a throwaway PostgreSQL cluster, with a throwaway Redis as the shared cache.")
-    parser.add_argument("--kill-workers", type=int, default=0, metavar="N",
-                        help="Kill N gunicorn workers at even intervals during the run.")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="postgres: a throwaway PostgreSQL cluster, with a throwaway Redis as the shared cache.",
+    )
+    parser.add_argument(
+        "--kill-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Kill N gunicorn workers at even intervals during the run.",
+    )
     args = parser.parse_args()
 
     workdir = Path(args.dir)
@@ -248,13 +260,15 @@ def main():
         services["dir"] = Path(tempfile.mkdtemp(prefix="casebook-loadtest-", dir=workdir))
         services["postgresql"] = postgres = start_postgresql(services["dir"])
         services["redis"], redis_port = start_redis(services["dir"])
-        env = {**production_env(db_path, workdir / "static",
-                                f"postgres://postgres@127.0.0.1:{postgres.port}/casebook"),
-               "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        env = {
+            **production_env(db_path, workdir / "static", f"postgres://postgres@127.0.0.1:{postgres.port}/casebook"),
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        }
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            host="127.0.0.1", port=postgres.port, user="postgres", dbname="postgres", autocommit=True
+        ) as connection:
             connection.execute('CREATE DATABASE "casebook"')
     else:
         env = production_env(db_path, workdir / "static")
@@ -279,11 +293,16 @@ def run_load(args, env, workdir):
     try:
         started = time.monotonic()
         deadline = started + args.seconds
-        threads = [threading.Thread(target=resident_loop, args=(args.port, stats, deadline), daemon=True)
-                   for _ in range(args.residents)]
+        threads = [
+            threading.Thread(target=resident_loop, args=(args.port, stats, deadline), daemon=True)
+            for _ in range(args.residents)
+        ]
         if args.kill_workers:
-            threads.append(threading.Thread(
-                target=kill_workers, args=(process.pid, args.kill_workers, args.seconds, stats), daemon=True))
+            threads.append(
+                threading.Thread(
+                    target=kill_workers, args=(process.pid, args.kill_workers, args.seconds, stats), daemon=True
+                )
+            )
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -293,35 +312,64 @@ def run_load(args, env, workdir):
     finally:
         stop(process)
 
-    attempts = json.loads(subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c",
-         "import json; from quiz.models import Attempt, QuizRun; "
-         "print(json.dumps([Attempt.objects.count(), QuizRun.objects.count(), "
-         "Attempt.objects.filter(recall__isnull=False).count()]))"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120).stdout.split("\n")[-2])
+    attempts = json.loads(
+        subprocess.run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "import json; from quiz.models import Attempt, QuizRun; "
+                "print(json.dumps([Attempt.objects.count(), QuizRun.objects.count(), "
+                "Attempt.objects.filter(recall__isnull=False).count()]))",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout.split("\n")[-2]
+    )
     requests = sum(len(v) for v in stats.seconds.values())
     all_seconds = [s for v in stats.seconds.values() for s in v]
     recorded = stats.counts["answers recorded"]
     ok = not stats.errors and not still_running and attempts[0] == recorded
     rows = [
-        ("database", args.database), ("residents", args.residents), ("seconds", f"{elapsed:.1f}"),
+        ("database", args.database),
+        ("residents", args.residents),
+        ("seconds", f"{elapsed:.1f}"),
         ("cases", args.cases),
         ("gunicorn workers", args.workers),
-        ("requests", requests), ("requests/s", f"{requests / elapsed:.1f}"),
-        ("p50 / p99 GET ms", f"{percentile(stats.seconds['GET'], .5):.0f} / {percentile(stats.seconds['GET'], .99):.0f}"),
-        ("p50 / p99 POST ms", f"{percentile(stats.seconds['POST'], .5):.0f} / {percentile(stats.seconds['POST'], .99):.0f}"),
-        ("p50 / p99 all ms", f"{percentile(all_seconds, .5):.0f} / {percentile(all_seconds, .99):.0f}"),
-        ("runs started (clients)", stats.counts["runs started"]), ("runs in database", attempts[1]),
+        ("requests", requests),
+        ("requests/s", f"{requests / elapsed:.1f}"),
+        (
+            "p50 / p99 GET ms",
+            f"{percentile(stats.seconds['GET'], 0.5):.0f} / {percentile(stats.seconds['GET'], 0.99):.0f}",
+        ),
+        (
+            "p50 / p99 POST ms",
+            f"{percentile(stats.seconds['POST'], 0.5):.0f} / {percentile(stats.seconds['POST'], 0.99):.0f}",
+        ),
+        ("p50 / p99 all ms", f"{percentile(all_seconds, 0.5):.0f} / {percentile(all_seconds, 0.99):.0f}"),
+        ("runs started (clients)", stats.counts["runs started"]),
+        ("runs in database", attempts[1]),
         ("questions served", stats.counts["questions served"]),
         ("answers the residents know were recorded", recorded),
         ("of which the commit's reply was lost", stats.counts["commits recorded though their reply was lost"]),
-        ("reveals shown", stats.counts["reveals shown"]), ("attempts in database", attempts[0]),
-        ("lost attempts", max(recorded - attempts[0], 0)), ("attempts counted twice", max(attempts[0] - recorded, 0)),
+        ("reveals shown", stats.counts["reveals shown"]),
+        ("attempts in database", attempts[0]),
+        ("lost attempts", max(recorded - attempts[0], 0)),
+        ("attempts counted twice", max(attempts[0] - recorded, 0)),
         ("recall ratings in database", attempts[2]),
         ("workers killed", stats.counts["workers killed"]),
-        *sorted((f"errors seen and got past ({name[6:]})", n) for name, n in stats.counts.items()
-                if name.startswith("seen: ")),
-        ("errors", len(stats.errors)), ("residents still running", still_running),
+        *sorted(
+            (f"errors seen and got past ({name[6:]})", n)
+            for name, n in stats.counts.items()
+            if name.startswith("seen: ")
+        ),
+        ("errors", len(stats.errors)),
+        ("residents still running", still_running),
         ("0 lost, 0 counted twice, no error", "yes" if ok else "NO"),
     ]
     table = "| measure | value |\n| --- | ---: |\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)

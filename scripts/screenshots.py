@@ -2,13 +2,21 @@
 
 Usage: python scripts/screenshots.py [BASE_URL] [OUTDIR] [PATH ...]
 """
+
 import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTHS = {"desktop": (1280, 900), "phone": (360, 740)}
 
 

@@ -1,4 +1,5 @@
 """Reading the admin's HTML as an editor sees it: the text next to a field."""
+
 from html.parser import HTMLParser
 
 

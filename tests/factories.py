@@ -1,4 +1,5 @@
 """make_case(**kw) and friends: realistic rows for tests, built by the tests themselves."""
+
 import itertools
 
 from django.utils.text import slugify
@@ -54,7 +55,9 @@ def make_case(
             LevelSpan.objects.create(case=case, order=order, first_level=first, last_level=last)
     for order, finding in enumerate(findings or [{}], start=1):
         values = {
-            "modality": "mri", "technique": "Post-contrast T1", "plane": "sagittal",
+            "modality": "mri",
+            "technique": "Post-contrast T1",
+            "plane": "sagittal",
             "first_level": levels[0][0] if not isinstance(levels[0][0], str) else None,
             "last_level": levels[0][1] if not isinstance(levels[0][0], str) else None,
             "compartment": "intradural_extramedullary",
@@ -63,16 +66,27 @@ def make_case(
         }
         ImagingFinding.objects.create(case=case, order=order, **values)
     Differential.objects.create(
-        case=case, order=1, diagnosis=make_diagnosis(final, aliases=final_aliases), is_final=True,
-        favours="Necrotic centre and epidural thickening.", against="Rarity.",
+        case=case,
+        order=1,
+        diagnosis=make_diagnosis(final, aliases=final_aliases),
+        is_final=True,
+        favours="Necrotic centre and epidural thickening.",
+        against="Rarity.",
     )
     for order, name in enumerate(differentials, start=2):
         Differential.objects.create(
-            case=case, order=order, diagnosis=make_diagnosis(name),
-            favours=f"{name} is common here.", against=f"{name} rarely necroses.",
+            case=case,
+            order=order,
+            diagnosis=make_diagnosis(name),
+            favours=f"{name} is common here.",
+            against=f"{name} rarely necroses.",
         )
     Reference.objects.create(
-        case=case, order=1, is_source=True, citation=f"Author A. A spoiler-bearing citation title {n}.",
-        doi=f"10.1000/test.{n}", pmid=str(10000000 + n),
+        case=case,
+        order=1,
+        is_source=True,
+        citation=f"Author A. A spoiler-bearing citation title {n}.",
+        doi=f"10.1000/test.{n}",
+        pmid=str(10000000 + n),
     )
     return case

@@ -1,4 +1,5 @@
 """The Nu HTML checker (vnu-jar from npm, on the installed Java), shared by the markup tests."""
+
 import os
 import shutil
 import subprocess
@@ -20,6 +21,10 @@ def assert_valid_html(pages, tmp_path):
         target = tmp_path / f"{name}.html"
         target.write_bytes(response.content)
         files.append(str(target))
-    result = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "text", *files],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "text", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """The public page types, built from test rows, for the markup and accessibility checks."""
+
 from .factories import make_case
 
 

@@ -1,4 +1,5 @@
 """Steps and checks the quiz tests share: start a run, answer, and look for spoilers in a response."""
+
 import html
 import re
 from pathlib import Path
@@ -79,4 +80,5 @@ def shown(response, case):
     text = html.unescape(response.content.decode())
     secrets = spoilers(case)
     return all(_found(text, name) for name in [secrets["final"], *secrets["differentials"]]) and all(
-        citation in text for citation in secrets["citations"])
+        citation in text for citation in secrets["citations"]
+    )

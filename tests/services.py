@@ -6,6 +6,7 @@ PostgreSQL binaries (installed from Debian by `make test`), points DATABASE_URL 
 them, and removes them and their files when the run ends. PostgreSQL refuses to run as root, so
 as root (CI) the cluster runs as the `postgres` system user that Debian's package creates.
 """
+
 import glob
 import os
 import pwd
@@ -47,9 +48,16 @@ def start_postgresql(workdir):
         wrapper.chmod(0o755)
         executable = str(wrapper)
     executor = PostgreSQLExecutor(
-        executable=executable, host="127.0.0.1", port=free_port(), user="postgres", dbname="casebook",
-        datadir=str(workdir / "data"), unixsocketdir=str(workdir), logfile=str(workdir / "postgresql.log"),
-        startparams="-w", postgres_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+        executable=executable,
+        host="127.0.0.1",
+        port=free_port(),
+        user="postgres",
+        dbname="casebook",
+        datadir=str(workdir / "data"),
+        unixsocketdir=str(workdir),
+        logfile=str(workdir / "postgresql.log"),
+        startparams="-w",
+        postgres_options="-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
     )
     executor.start()
     return executor
@@ -61,9 +69,10 @@ def start_redis(workdir):
         raise pytest.UsageError("redis-server not found: `make test` installs Debian's redis-server")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:

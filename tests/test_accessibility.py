@@ -1,4 +1,5 @@
 """axe-core, inside headless Chromium, finds no serious or critical problem on any public page type."""
+
 import pytest
 
 from .pages import public_pages
@@ -21,7 +22,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, brow
         results = axe.run(page)
         problems += [
             f"{name}: {v['id']} ({v['impact']}) on {len(v['nodes'])} node(s): {v['help']}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
     context.close()
     assert not problems, "\n".join(problems)

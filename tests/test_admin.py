@@ -1,4 +1,5 @@
 """The admin as the authoring tool: writing, validating, previewing, publishing and merging."""
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
@@ -36,23 +37,51 @@ def case_post(*, title="61-year-old man with back pain and a known lung primary"
     rows = {
         "level_spans": [{"order": "1", "first_level": Level.T8, "last_level": Level.T9, "region": ""}],
         "findings": [
-            {"order": "1", "modality": "mri", "technique": "T1", "plane": "sagittal",
-             "first_level": Level.T8, "last_level": Level.T8, "compartment": "vertebral_body",
-             "description": "Diffuse low T1 signal replacing the *marrow* of T8."},
-            {"order": "", "modality": "ct", "technique": "", "plane": "axial", "first_level": "", "last_level": "",
-             "compartment": "", "description": "Lytic destruction of the left pedicle."},
+            {
+                "order": "1",
+                "modality": "mri",
+                "technique": "T1",
+                "plane": "sagittal",
+                "first_level": Level.T8,
+                "last_level": Level.T8,
+                "compartment": "vertebral_body",
+                "description": "Diffuse low T1 signal replacing the *marrow* of T8.",
+            },
+            {
+                "order": "",
+                "modality": "ct",
+                "technique": "",
+                "plane": "axial",
+                "first_level": "",
+                "last_level": "",
+                "compartment": "",
+                "description": "Lytic destruction of the left pedicle.",
+            },
         ],
         "differentials": [
             {"order": "1", "diagnosis": metastasis.pk, "is_final": "on", "favours": "Pedicle destruction."},
             {"order": "2", "diagnosis": myeloma.pk, "favours": "Age.", "against": "Focal, not diffuse."},
         ],
-        "references": [{"order": "1", "is_source": "on", "citation": "Doe J. Spine cases. 2020.",
-                        "doi": "10.1000/xyz123", "pmid": "33522744"}],
+        "references": [
+            {
+                "order": "1",
+                "is_source": "on",
+                "citation": "Doe J. Spine cases. 2020.",
+                "doi": "10.1000/xyz123",
+                "pmid": "33522744",
+            }
+        ],
     }
     rows.update(inlines)
     data = {
-        "title": title, "slug": "", "age": "61", "sex": "male", "presentation": "Six weeks of thoracic back pain.",
-        "difficulty": "2", "proven_by": "histology", "source_language": "en",
+        "title": title,
+        "slug": "",
+        "age": "61",
+        "sex": "male",
+        "presentation": "Six weeks of thoracic back pain.",
+        "difficulty": "2",
+        "proven_by": "histology",
+        "source_language": "en",
         "discussion": "Pedicle involvement favours metastasis.",
     }
     for prefix in INLINE_PREFIXES:
@@ -69,7 +98,8 @@ def test_editor_writes_a_case_with_its_findings_differentials_and_references_on_
     assert case.levels_label() == "T8–T9"
     assert [(f.order, f.modality) for f in case.findings.all()] == [(1, "mri"), (2, "ct")]  # blank order goes last
     assert case.findings.get(order=1).description_html == (
-        "<p>Diffuse low T1 signal replacing the <em>marrow</em> of T8.</p>")
+        "<p>Diffuse low T1 signal replacing the <em>marrow</em> of T8.</p>"
+    )
     assert str(case.final_differential().diagnosis) == "Vertebral metastasis"
     assert case.references.get().pmid == "33522744"
     assert LogEntry.objects.get(object_id=case.pk).user == editor
@@ -100,10 +130,13 @@ def test_levels_out_of_order_are_explained_on_the_row_not_a_server_error(editor_
     assert_refused(editor_client.post(ADD_URL, data), "The first level must be at or above the last level")
 
 
-@pytest.mark.parametrize("title", [
-    "Woman with a VERTEBRAL METASTASIS",  # the name, in capitals
-    "Man with a spinal métastasis at T8",  # an alias, with an accent
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Woman with a VERTEBRAL METASTASIS",  # the name, in capitals
+        "Man with a spinal métastasis at T8",  # an alias, with an accent
+    ],
+)
 def test_a_title_that_names_the_final_diagnosis_is_refused_as_a_spoiler(editor_client, title):
     assert_refused(editor_client.post(ADD_URL, case_post(title=title)), "The title gives the answer away")
 
@@ -114,10 +147,13 @@ def test_a_title_with_the_diagnosis_only_as_part_of_a_word_is_fine(editor_client
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("doi", "https://doi.org/10.1000/xyz", "Enter a DOI such as 10.1212/CON.0000000000000926"),
-    ("pmid", "PMID 3352", "A PubMed ID is a number of up to nine digits"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("doi", "https://doi.org/10.1000/xyz", "Enter a DOI such as 10.1212/CON.0000000000000926"),
+        ("pmid", "PMID 3352", "A PubMed ID is a number of up to nine digits"),
+    ],
+)
 def test_a_malformed_doi_or_pmid_is_refused_on_the_reference(editor_client, field, value, message):
     data = case_post()
     data[f"references-0-{field}"] = value
@@ -127,22 +163,65 @@ def test_a_malformed_doi_or_pmid_is_refused_on_the_reference(editor_client, fiel
 def change_post(case):
     """The change form of an existing case, posted back as it was loaded."""
     data = {
-        "title": case.title, "slug": case.slug, "age": case.age or "", "sex": case.sex,
-        "presentation": case.presentation, "difficulty": case.difficulty, "proven_by": case.proven_by,
-        "source_language": case.source_language, "discussion": case.discussion,
-        "teaching_points": case.teaching_points, "management_outcome": case.management_outcome,
+        "title": case.title,
+        "slug": case.slug,
+        "age": case.age or "",
+        "sex": case.sex,
+        "presentation": case.presentation,
+        "difficulty": case.difficulty,
+        "proven_by": case.proven_by,
+        "source_language": case.source_language,
+        "discussion": case.discussion,
+        "teaching_points": case.teaching_points,
+        "management_outcome": case.management_outcome,
     }
     children = {
-        "level_spans": [{"id": s.pk, "order": s.order, "first_level": s.first_level or "",
-                         "last_level": s.last_level or "", "region": s.region} for s in case.level_spans.all()],
-        "findings": [{"id": f.pk, "order": f.order, "modality": f.modality, "technique": f.technique,
-                      "plane": f.plane, "first_level": f.first_level or "", "last_level": f.last_level or "",
-                      "compartment": f.compartment, "description": f.description} for f in case.findings.all()],
-        "differentials": [{"id": d.pk, "order": d.order, "diagnosis": d.diagnosis_id, "favours": d.favours,
-                           "against": d.against, **({"is_final": "on"} if d.is_final else {})}
-                          for d in case.differentials.all()],
-        "references": [{"id": r.pk, "order": r.order, "citation": r.citation, "doi": r.doi, "pmid": r.pmid,
-                        **({"is_source": "on"} if r.is_source else {})} for r in case.references.all()],
+        "level_spans": [
+            {
+                "id": s.pk,
+                "order": s.order,
+                "first_level": s.first_level or "",
+                "last_level": s.last_level or "",
+                "region": s.region,
+            }
+            for s in case.level_spans.all()
+        ],
+        "findings": [
+            {
+                "id": f.pk,
+                "order": f.order,
+                "modality": f.modality,
+                "technique": f.technique,
+                "plane": f.plane,
+                "first_level": f.first_level or "",
+                "last_level": f.last_level or "",
+                "compartment": f.compartment,
+                "description": f.description,
+            }
+            for f in case.findings.all()
+        ],
+        "differentials": [
+            {
+                "id": d.pk,
+                "order": d.order,
+                "diagnosis": d.diagnosis_id,
+                "favours": d.favours,
+                "against": d.against,
+                **({"is_final": "on"} if d.is_final else {}),
+            }
+            for d in case.differentials.all()
+        ],
+        "references": [
+            {
+                "id": r.pk,
+                "order": r.order,
+                "citation": r.citation,
+                "doi": r.doi,
+                "pmid": r.pmid,
+                **({"is_source": "on"} if r.is_source else {}),
+            }
+            for r in case.references.all()
+        ],
     }
     for prefix, rows in children.items():
         for row in rows:
@@ -169,13 +248,18 @@ def test_an_editor_can_swap_the_diagnoses_of_two_rows_in_one_save(editor_client)
     case = make_case(title="Woman with leg weakness", differentials=("Meningioma", "Schwannoma"))
     data = change_post(case)
     data["differentials-1-diagnosis"], data["differentials-2-diagnosis"] = (
-        data["differentials-2-diagnosis"], data["differentials-1-diagnosis"])
+        data["differentials-2-diagnosis"],
+        data["differentials-1-diagnosis"],
+    )
 
     response = editor_client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
 
     assert response.status_code == 302
     assert [str(d.diagnosis) for d in case.differentials.all()] == [
-        "Intradural extramedullary metastasis", "Schwannoma", "Meningioma"]
+        "Intradural extramedullary metastasis",
+        "Schwannoma",
+        "Meningioma",
+    ]
     assert case.differentials.get(diagnosis__name="Schwannoma").favours == "Meningioma is common here."
 
 
@@ -269,8 +353,9 @@ def test_merging_two_diagnoses_keeps_every_case_that_cited_either(editor_client)
     assert "Keep which entry?" in confirm.text
     assert Diagnosis.objects.filter(pk=duplicate.pk).exists()
 
-    done = editor_client.post(reverse("admin:cases_diagnosis_changelist"),
-                              {**selected, "post": "yes", "keep": keep.pk}, follow=True)
+    done = editor_client.post(
+        reverse("admin:cases_diagnosis_changelist"), {**selected, "post": "yes", "keep": keep.pk}, follow=True
+    )
 
     assert "Merged Epidural abscess into Spinal epidural abscess." in done.text
     assert not Diagnosis.objects.filter(pk=duplicate.pk).exists()
@@ -279,8 +364,10 @@ def test_merging_two_diagnoses_keeps_every_case_that_cited_either(editor_client)
     assert both.differentials.filter(diagnosis=keep).count() == 1
     keep.refresh_from_db()
     assert keep.alias_list() == ["SEA", "Epidural abscess", "Épidurite"]
-    assert "merged into Spinal epidural abscess" in editor_client.get(
-        reverse("admin:cases_case_history", args=[both.pk])).text
+    assert (
+        "merged into Spinal epidural abscess"
+        in editor_client.get(reverse("admin:cases_case_history", args=[both.pk])).text
+    )
 
 
 def test_merge_keeps_one_row_final_if_either_was_and_both_rows_reasoning():
@@ -328,16 +415,20 @@ def test_admin_forms_refuse_a_post_without_a_csrf_token(editor):
     assert not Case.objects.exists()
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("region=thoracic", {"Thoracic MRI case"}),
-    ("compartment=disc_endplates", {"Thoracic MRI case"}),
-    ("modality=ct", {"Lumbar CT case"}),
-    ("status=draft", {"Lumbar CT case"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("region=thoracic", {"Thoracic MRI case"}),
+        ("compartment=disc_endplates", {"Thoracic MRI case"}),
+        ("modality=ct", {"Lumbar CT case"}),
+        ("status=draft", {"Lumbar CT case"}),
+    ],
+)
 def test_the_case_list_filters_by_region_compartment_modality_and_status(editor_client, query, expected):
     make_case(title="Thoracic MRI case", levels=[(Level.T4, Level.T5)], findings=[{"compartment": "disc_endplates"}])
-    make_case(title="Lumbar CT case", levels=[(Level.L3, Level.L3)], findings=[{"modality": "ct"}],
-              status=Case.Status.DRAFT)
+    make_case(
+        title="Lumbar CT case", levels=[(Level.L3, Level.L3)], findings=[{"modality": "ct"}], status=Case.Status.DRAFT
+    )
     response = editor_client.get(f"{CHANGELIST_URL}?{query}")
     assert {str(case) for case in response.context["cl"].result_list} == expected
 

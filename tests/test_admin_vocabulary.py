@@ -1,4 +1,5 @@
 """The Diagnosis admin's vocabulary links: a broader term chosen from a select, compartments as checkboxes."""
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
@@ -22,9 +23,16 @@ def change_url(diagnosis):
 
 
 def form_data(diagnosis, **changes):
-    return {"name": diagnosis.name, "slug": diagnosis.slug, "aliases": diagnosis.aliases,
-            "broader": diagnosis.broader_id or "", "compartments": list(diagnosis.compartments),
-            "summary": diagnosis.summary, "distinguishing_features": "", **changes}
+    return {
+        "name": diagnosis.name,
+        "slug": diagnosis.slug,
+        "aliases": diagnosis.aliases,
+        "broader": diagnosis.broader_id or "",
+        "compartments": list(diagnosis.compartments),
+        "summary": diagnosis.summary,
+        "distinguishing_features": "",
+        **changes,
+    }
 
 
 def test_the_change_page_offers_a_broader_select_and_compartment_checkboxes(editor_client):
@@ -42,8 +50,9 @@ def test_the_change_page_offers_a_broader_select_and_compartment_checkboxes(edit
 def test_an_editor_links_an_entity_to_a_broader_term_and_ticks_its_compartments(editor_client):
     spinal = make_diagnosis("Spinal metastasis")
     cord = make_diagnosis("Intramedullary spinal cord metastasis")
-    response = editor_client.post(change_url(cord), form_data(
-        cord, broader=spinal.pk, compartments=["leptomeningeal", "intramedullary"]))
+    response = editor_client.post(
+        change_url(cord), form_data(cord, broader=spinal.pk, compartments=["leptomeningeal", "intramedullary"])
+    )
     assert response.status_code == 302
     cord.refresh_from_db()
     assert cord.broader == spinal
@@ -54,8 +63,9 @@ def test_a_cycle_of_broader_terms_is_refused_and_the_typed_values_are_kept(edito
     metastasis = make_diagnosis("Metastasis")
     spinal = make_diagnosis("Spinal metastasis", broader=metastasis)
     cord = make_diagnosis("Intramedullary spinal cord metastasis", broader=spinal)
-    response = editor_client.post(change_url(metastasis), form_data(
-        metastasis, broader=cord.pk, aliases="Mets typed just now"))
+    response = editor_client.post(
+        change_url(metastasis), form_data(metastasis, broader=cord.pk, aliases="Mets typed just now")
+    )
     assert response.status_code == 200
     assert "A broader term cannot be one of this entity" in response.text
     assert "Mets typed just now" in response.text
@@ -73,6 +83,7 @@ def test_an_unknown_compartment_is_refused(editor_client):
 
 def test_the_model_refuses_unknown_compartments_and_cycles_outside_the_admin_too():
     from django.core.exceptions import ValidationError
+
     a = make_diagnosis("Entity A")
     b = make_diagnosis("Entity B", broader=a)
     a.broader = b

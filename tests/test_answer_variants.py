@@ -1,4 +1,5 @@
 """Answers as residents type them, graded against the demo cases as a teacher would (data/answer_variants.yaml)."""
+
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,13 @@ def _variants():
                 item = item if isinstance(item, dict) else {"answer": item}
                 marks = [pytest.mark.xfail(reason=item["xfail"], strict=True)] if "xfail" in item else []
                 expected = item.get("verdict", verdict)
-                yield pytest.param(block["final"], str(item["answer"]), expected, marks=marks,
-                                   id=f"{block['final'][:24]}:{expected}:{item['answer']}")
+                yield pytest.param(
+                    block["final"],
+                    str(item["answer"]),
+                    expected,
+                    marks=marks,
+                    id=f"{block['final'][:24]}:{expected}:{item['answer']}",
+                )
 
 
 VARIANTS = list(_variants())
@@ -70,11 +76,17 @@ def test_every_name_in_the_vocabulary_is_graded_by_its_place_in_the_family(demo)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(index=st.integers(min_value=0, max_value=len(VARIANTS) - 1), upper=st.booleans(),
-       before=st.sampled_from(["", " ", "  ", "(", '"']), after=st.sampled_from(["", ".", " ", ")", "!", '"']))
+@given(
+    index=st.integers(min_value=0, max_value=len(VARIANTS) - 1),
+    upper=st.booleans(),
+    before=st.sampled_from(["", " ", "  ", "(", '"']),
+    after=st.sampled_from(["", ".", " ", ")", "!", '"']),
+)
 def test_case_and_surrounding_punctuation_never_change_a_verdict(demo, index, upper, before, after):
     vocabulary, by_slug, _ = demo
     final, answer, _ = VARIANTS[index].values
     typed = before + (answer.upper() if upper else answer) + after
-    assert (grade_answer(diagnosis=by_slug[final], text=typed, vocabulary=vocabulary).outcome
-            == grade_answer(diagnosis=by_slug[final], text=answer, vocabulary=vocabulary).outcome)
+    assert (
+        grade_answer(diagnosis=by_slug[final], text=typed, vocabulary=vocabulary).outcome
+        == grade_answer(diagnosis=by_slug[final], text=answer, vocabulary=vocabulary).outcome
+    )

@@ -1,4 +1,5 @@
 """manage.py backup and restore: a restore into an empty database gives back the same cases and quiz records."""
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -15,8 +16,11 @@ def exported(tmp_path, name):
 
 
 def quiz_records():
-    return list(Attempt.objects.order_by("pk").values_list(
-        "question__run__token", "question__case__slug", "answer_text", "outcome", "score"))
+    return list(
+        Attempt.objects.order_by("pk").values_list(
+            "question__run__token", "question__case__slug", "answer_text", "outcome", "score"
+        )
+    )
 
 
 def test_a_backup_restored_into_an_empty_database_gives_the_same_cases_and_quiz_records(client, tmp_path):

@@ -1,4 +1,5 @@
 """An editor writes, previews and publishes a case in the admin; a resident then finds it. Under the strict CSP."""
+
 import re
 from importlib import import_module
 

@@ -1,4 +1,5 @@
 """A resident browsing in a real browser: list, filter, open a case, reveal."""
+
 import pytest
 
 from cases.anatomy import Level
@@ -11,9 +12,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def cases():
     conus = make_case(
-        title="35-year-old woman with left leg weakness", levels=((Level.T12, Level.L1),),
+        title="35-year-old woman with left leg weakness",
+        levels=((Level.T12, Level.L1),),
         findings=[{"compartment": "intramedullary", "description": "Three nodules in the conus."}],
-        final="Intramedullary spinal cord metastasis", final_aliases="ISCM",
+        final="Intramedullary spinal cord metastasis",
+        final_aliases="ISCM",
         differentials=("Radiation myelitis",),
     )
     make_case(title="Man with neck pain", levels=((Level.C5, Level.C6),), sex="male")

@@ -1,4 +1,5 @@
 """A resident taking quizzes in a real browser, by clicking: a practice run and an exam run."""
+
 import re
 
 import pytest
@@ -19,9 +20,15 @@ def cases():
         make_diagnosis(name)
     return [
         make_case(title="35-year-old woman with left leg weakness", levels=((Level.L1, Level.L2),)),
-        make_case(title="Man with neck pain", levels=((Level.C5, Level.C6),), sex="male",
-                  final="Radiation myelitis", final_aliases="", differentials=("Multiple sclerosis",),
-                  findings=[{"compartment": "intramedullary"}]),
+        make_case(
+            title="Man with neck pain",
+            levels=((Level.C5, Level.C6),),
+            sex="male",
+            final="Radiation myelitis",
+            final_aliases="",
+            differentials=("Multiple sclerosis",),
+            findings=[{"compartment": "intramedullary"}],
+        ),
     ]
 
 
@@ -118,7 +125,9 @@ def test_quiz_pages_have_no_serious_accessibility_violations(live_server, page, 
     def check(name):
         problems.extend(
             f"{name}: {v['id']} ({v['impact']}): {v['help']}"
-            for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical"))
+            for v in axe.run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        )
 
     page.goto(live_server.url + "/quiz/")
     check("start")

@@ -1,4 +1,5 @@
 """The two cache tiers: a worker's own memory in front of the cache the workers share."""
+
 import pytest
 from django.core.cache import caches
 from django.test import override_settings

@@ -1,4 +1,5 @@
 """Case files: export, validate-then-import, and the byte-identical round trip."""
+
 import copy
 
 import pytest
@@ -88,11 +89,13 @@ def bad_files():
     def change(model, **fields):
         def edit(data):
             entry(data, model)["fields"].update(fields)
+
         return edit
 
     def twice(model):
         def edit(data):
             data.append(copy.deepcopy(entry(data, model)))
+
         return edit
 
     def second_source(data):
@@ -101,26 +104,42 @@ def bad_files():
 
     return {
         "unknown field": (change("case", colour="red"), f"case {SLUG}: colour: unknown field"),
-        "derived html": (change("case", presentation_html="<p>x</p>"),
-                         f"case {SLUG}: presentation_html: derived from the markdown"),
-        "bookkeeping": (change("case", published_at="2024-01-01T00:00:00Z"),
-                        f"case {SLUG}: published_at: unknown field"),
-        "no final diagnosis": (change("differential", is_final=False),
-                               f"case {SLUG}: differentials: no final diagnosis"),
-        "unknown diagnosis": (change("differential", diagnosis=["spinal-sarcoid"]),
-                              f"case {SLUG}: differential spinal-sarcoid: diagnosis: no diagnosis 'spinal-sarcoid' "
-                              "in the file or the database"),
+        "derived html": (
+            change("case", presentation_html="<p>x</p>"),
+            f"case {SLUG}: presentation_html: derived from the markdown",
+        ),
+        "bookkeeping": (
+            change("case", published_at="2024-01-01T00:00:00Z"),
+            f"case {SLUG}: published_at: unknown field",
+        ),
+        "no final diagnosis": (
+            change("differential", is_final=False),
+            f"case {SLUG}: differentials: no final diagnosis",
+        ),
+        "unknown diagnosis": (
+            change("differential", diagnosis=["spinal-sarcoid"]),
+            f"case {SLUG}: differential spinal-sarcoid: diagnosis: no diagnosis 'spinal-sarcoid' "
+            "in the file or the database",
+        ),
         "two source documents": (second_source, f"case {SLUG}: reference 2: is_source: a second source document"),
-        "level past the coccyx": (change("levelspan", first_level=20, last_level=31),
-                                  f"case {SLUG}: involved levels 1: last_level: Value 31 is not a valid choice."),
-        "level not a number": (change("imagingfinding", first_level="L1"),
-                               f"case {SLUG}: imaging finding 1: first_level: “L1” value must be an integer."),
-        "levels out of order": (change("levelspan", first_level=21, last_level=20),
-                                f"case {SLUG}: involved levels 1: levels: The first level must be at or above"),
+        "level past the coccyx": (
+            change("levelspan", first_level=20, last_level=31),
+            f"case {SLUG}: involved levels 1: last_level: Value 31 is not a valid choice.",
+        ),
+        "level not a number": (
+            change("imagingfinding", first_level="L1"),
+            f"case {SLUG}: imaging finding 1: first_level: “L1” value must be an integer.",
+        ),
+        "levels out of order": (
+            change("levelspan", first_level=21, last_level=20),
+            f"case {SLUG}: involved levels 1: levels: The first level must be at or above",
+        ),
         "duplicate slug": (twice("case"), f"case {SLUG}: slug: appears twice in the file"),
         "malformed doi": (change("reference", doi="doi:10.1/x"), f"case {SLUG}: reference 1: doi: Enter a DOI"),
-        "spoiler title": (change("case", title="Woman with an IDEM métastasis"),
-                          f"case {SLUG}: title: contains “IDEM metastasis”, a name of the final diagnosis"),
+        "spoiler title": (
+            change("case", title="Woman with an IDEM métastasis"),
+            f"case {SLUG}: title: contains “IDEM metastasis”, a name of the final diagnosis",
+        ),
         "a pk": (lambda data: entry(data, "case").update(pk=7), "entry 3: give exactly a model and its fields"),
     }
 
@@ -201,8 +220,11 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path):
 
 
 def test_updating_a_case_replaces_its_rows_and_keeps_when_it_was_first_published(tmp_path):
-    case = make_case(title="52-year-old woman with progressive left leg heaviness",
-                     findings=[{"modality": "mri"}, {"modality": "ct"}], levels=[(Level.L1, Level.L1)])
+    case = make_case(
+        title="52-year-old woman with progressive left leg heaviness",
+        findings=[{"modality": "mri"}, {"modality": "ct"}],
+        levels=[(Level.L1, Level.L1)],
+    )
     published_at = case.published_at = case.created_at
     case.save()
     data = entries()
@@ -219,13 +241,24 @@ def test_updating_a_case_replaces_its_rows_and_keeps_when_it_was_first_published
 
 
 def rich_cases():
-    make_case(title="Woman with neck pain", levels=[(Level.C5, Level.C6), ("thoracic", None)],
-              findings=[{"modality": "mri", "description": "Line one.\n\n- a *list*\n- of two"},
-                        {"modality": "ct", "plane": "", "first_level": None, "last_level": None, "compartment": ""}],
-              differentials=("Schwannoma", "Méningiome"), status=Case.Status.DRAFT,
-              teaching_points="- Première ligne\n- Second: with a colon")
-    make_case(title="Man with back pain", final="Vertebral haemangioma", final_aliases="VH\nHaemangioma",
-              primary=None, differentials=())
+    make_case(
+        title="Woman with neck pain",
+        levels=[(Level.C5, Level.C6), ("thoracic", None)],
+        findings=[
+            {"modality": "mri", "description": "Line one.\n\n- a *list*\n- of two"},
+            {"modality": "ct", "plane": "", "first_level": None, "last_level": None, "compartment": ""},
+        ],
+        differentials=("Schwannoma", "Méningiome"),
+        status=Case.Status.DRAFT,
+        teaching_points="- Première ligne\n- Second: with a colon",
+    )
+    make_case(
+        title="Man with back pain",
+        final="Vertebral haemangioma",
+        final_aliases="VH\nHaemangioma",
+        primary=None,
+        differentials=(),
+    )
 
 
 def empty_the_database():
@@ -257,7 +290,12 @@ def test_an_export_is_stable_and_leaves_out_derived_fields_and_bookkeeping():
     data = yaml.safe_load(text)
     assert [e["model"] for e in data[:5]] == ["cases.primarytumour", *["cases.diagnosis"] * 4]
     assert [e["model"] for e in data[5:10]] == [
-        "cases.case", "cases.levelspan", "cases.imagingfinding", "cases.differential", "cases.reference"]
+        "cases.case",
+        "cases.levelspan",
+        "cases.imagingfinding",
+        "cases.differential",
+        "cases.reference",
+    ]
     assert entry(data, "levelspan")["fields"]["case"] == ["man-with-back-pain"]
 
 
@@ -289,8 +327,13 @@ def family_case():
     spinal = make_diagnosis("Spinal metastasis", broader=metastasis)
     vertebral = make_diagnosis("Vertebral metastasis", broader=spinal, compartments=["vertebral_body", "extradural"])
     make_diagnosis("NET metastasis", broader=vertebral, compartments=["vertebral_body"])
-    return make_case(title="Patient with a T6 lesion", final="NET metastasis", final_aliases="",
-                     differentials=("Meningioma",), primary=None)
+    return make_case(
+        title="Patient with a T6 lesion",
+        final="NET metastasis",
+        final_aliases="",
+        differentials=("Meningioma",),
+        primary=None,
+    )
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
@@ -316,21 +359,31 @@ def test_broader_terms_and_compartments_travel_with_the_cases_and_round_trip(tmp
 def test_a_file_may_list_an_entity_before_its_broader_term():
     data = entries()
     entry(data, "diagnosis")["fields"]["broader"] = ["spinal-metastasis"]
-    data.insert(1, {"model": "cases.diagnosis", "fields": {
-        "name": "Spinal metastasis", "slug": "spinal-metastasis", "broader": ["metastasis"]}})
+    data.insert(
+        1,
+        {
+            "model": "cases.diagnosis",
+            "fields": {"name": "Spinal metastasis", "slug": "spinal-metastasis", "broader": ["metastasis"]},
+        },
+    )
     data.insert(1, {"model": "cases.diagnosis", "fields": {"name": "Metastasis", "slug": "metastasis"}})
     data.reverse()  # children before their broader terms, rows before their case: the loader orders them
     from cases.casefiles import import_cases
+
     import_cases(text=yaml.safe_dump(data, allow_unicode=True))
     assert Diagnosis.objects.get(slug="intradural-extramedullary-metastasis").broader.slug == "spinal-metastasis"
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"compartments": ["intramedullary", "lungs"]}, "compartments: Unknown compartment 'lungs'"),
-    ({"broader": ["nowhere"]}, "broader: no diagnosis 'nowhere' in the file or the database"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"compartments": ["intramedullary", "lungs"]}, "compartments: Unknown compartment 'lungs'"),
+        ({"broader": ["nowhere"]}, "broader: no diagnosis 'nowhere' in the file or the database"),
+    ],
+)
 def test_a_bad_vocabulary_link_is_refused_and_nothing_is_imported(fields, message):
     from cases.casefiles import CaseFileError, import_cases
+
     data = entries()
     entry(data, "diagnosis")["fields"].update(fields)
     with pytest.raises(CaseFileError) as refused:

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def titles(response):
     """The cards' titles, as the resident sees them."""
-    return [html.unescape(t) for t in re.findall(r'<h2 class="card__title"><a href="[^"]+">([^<]+)</a>', page(response))]
+    return [
+        html.unescape(t) for t in re.findall(r'<h2 class="card__title"><a href="[^"]+">([^<]+)</a>', page(response))
+    ]
 
 
 def page(response):
@@ -35,8 +37,11 @@ def facet_counts(response):
     """{facet name: [(option value, count)]}, read from the filter form's selects."""
     selects = re.findall(r'<select name="(\w+)" id="id_\w+">(.*?)</select>', page(response), re.S)
     return {
-        name: [(value, int(count)) for value, count in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)<', body)]
-        for name, body in selects if name != "sort"
+        name: [
+            (value, int(count)) for value, count in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)<', body)
+        ]
+        for name, body in selects
+        if name != "sort"
     }
 
 
@@ -44,18 +49,35 @@ def facet_counts(response):
 def three_cases():
     return {
         "conus": make_case(
-            title="35-year-old woman with left leg weakness", age=35, levels=((Level.T12, Level.L1),),
-            findings=[{"compartment": "intramedullary", "modality": "mri",
-                       "description": "Three nodules in the conus medullaris."}],
-            difficulty=Case.Difficulty.FOUNDATION),
+            title="35-year-old woman with left leg weakness",
+            age=35,
+            levels=((Level.T12, Level.L1),),
+            findings=[
+                {
+                    "compartment": "intramedullary",
+                    "modality": "mri",
+                    "description": "Three nodules in the conus medullaris.",
+                }
+            ],
+            difficulty=Case.Difficulty.FOUNDATION,
+        ),
         "neck": make_case(
-            title="73-year-old woman with numb limbs", age=73, levels=((Region.CERVICAL, None),), primary=None,
+            title="73-year-old woman with numb limbs",
+            age=73,
+            levels=((Region.CERVICAL, None),),
+            primary=None,
             findings=[{"modality": "ct", "compartment": "vertebral_body", "description": "A destructive mass."}],
-            difficulty=Case.Difficulty.ADVANCED, presentation="Épanchement pleural, numbness of all four limbs."),
+            difficulty=Case.Difficulty.ADVANCED,
+            presentation="Épanchement pleural, numbness of all four limbs.",
+        ),
         "man": make_case(
-            title="Man with back pain", age=None, sex="", levels=((Level.L5, Level.S1),),
+            title="Man with back pain",
+            age=None,
+            sex="",
+            levels=((Level.L5, Level.S1),),
             primary="Prostate carcinoma",
-            findings=[{"modality": "radiograph", "compartment": "disc_endplates", "description": "Endplate loss."}]),
+            findings=[{"modality": "radiograph", "compartment": "disc_endplates", "description": "Endplate loss."}],
+        ),
     }
 
 
@@ -74,33 +96,46 @@ def test_list_shows_a_card_per_published_case_with_presentation_facts(client, th
 
 
 def test_cards_never_show_answer_side_content(client):
-    case = make_case(final="Intradural extramedullary metastasis", final_aliases="IDEM metastasis",
-                     differentials=("Meningioma", "Schwannoma"), discussion="Drop metastases spread via CSF.")
+    case = make_case(
+        final="Intradural extramedullary metastasis",
+        final_aliases="IDEM metastasis",
+        differentials=("Meningioma", "Schwannoma"),
+        discussion="Drop metastases spread via CSF.",
+    )
     html = client.get("/").content.decode()
     assert case.title in html
-    for spoiler in ("Intradural extramedullary metastasis", "IDEM metastasis", "Meningioma", "Schwannoma",
-                    "Drop metastases", "spoiler-bearing citation"):
+    for spoiler in (
+        "Intradural extramedullary metastasis",
+        "IDEM metastasis",
+        "Meningioma",
+        "Schwannoma",
+        "Drop metastases",
+        "spoiler-bearing citation",
+    ):
         assert spoiler not in html
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({"region": "lumbar"}, {"conus", "man"}),
-    ({"region": "thoracic"}, {"conus"}),
-    ({"region": "cervical"}, {"neck"}),
-    ({"region": "sacral"}, {"man"}),
-    ({"level": "L1"}, {"conus"}),
-    ({"level": "S1"}, {"man"}),
-    ({"level": "C3"}, set()),  # the cervical case states no level
-    ({"compartment": "intramedullary"}, {"conus"}),
-    ({"modality": "ct"}, {"neck"}),
-    ({"primary": "breast-carcinoma"}, {"conus"}),
-    ({"primary": "prostate-carcinoma"}, {"man"}),
-    ({"sex": "female"}, {"conus", "neck"}),
-    ({"age": "under-40"}, {"conus"}),
-    ({"age": "60-79"}, {"neck"}),
-    ({"difficulty": "3"}, {"neck"}),
-    ({"region": "lumbar", "modality": "radiograph"}, {"man"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"region": "lumbar"}, {"conus", "man"}),
+        ({"region": "thoracic"}, {"conus"}),
+        ({"region": "cervical"}, {"neck"}),
+        ({"region": "sacral"}, {"man"}),
+        ({"level": "L1"}, {"conus"}),
+        ({"level": "S1"}, {"man"}),
+        ({"level": "C3"}, set()),  # the cervical case states no level
+        ({"compartment": "intramedullary"}, {"conus"}),
+        ({"modality": "ct"}, {"neck"}),
+        ({"primary": "breast-carcinoma"}, {"conus"}),
+        ({"primary": "prostate-carcinoma"}, {"man"}),
+        ({"sex": "female"}, {"conus", "neck"}),
+        ({"age": "under-40"}, {"conus"}),
+        ({"age": "60-79"}, {"neck"}),
+        ({"difficulty": "3"}, {"neck"}),
+        ({"region": "lumbar", "modality": "radiograph"}, {"man"}),
+    ],
+)
 def test_each_filter_narrows_the_list(client, three_cases, query, expected):
     response = client.get("/", query)
     assert set(titles(response)) == {three_cases[k].title for k in expected}
@@ -130,7 +165,10 @@ def test_counts_per_filter_value_ignore_the_facets_own_choice(client, three_case
 
 def test_sorting_by_age(client, three_cases):
     assert titles(client.get("/", {"sort": "-age"})) == [
-        three_cases["neck"].title, three_cases["conus"].title, three_cases["man"].title]
+        three_cases["neck"].title,
+        three_cases["conus"].title,
+        three_cases["man"].title,
+    ]
     assert titles(client.get("/", {"sort": "age"}))[0] == three_cases["conus"].title
 
 
@@ -153,21 +191,47 @@ def test_empty_state_says_nothing_matches(client, three_cases):
     assert "No cases match" in response.content.decode()
 
 
-@pytest.mark.parametrize("query", [
-    {"region": "nowhere"}, {"level": "T13"}, {"primary": "no-such"}, {"page": "abc"}, {"page": "999"},
-    {"difficulty": "9"}, {"sort": "DROP TABLE"}, {"q": "x" * 5000}, {"age": "-1"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"region": "nowhere"},
+        {"level": "T13"},
+        {"primary": "no-such"},
+        {"page": "abc"},
+        {"page": "999"},
+        {"difficulty": "9"},
+        {"sort": "DROP TABLE"},
+        {"q": "x" * 5000},
+        {"age": "-1"},
+    ],
+)
 def test_bad_filter_values_are_reported_not_a_server_error(client, three_cases, query):
     response = client.get("/", query)
     assert response.status_code == 200
 
 
-@given(st.dictionaries(
-    st.sampled_from(["q", "region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty",
-                     "sort", "page", "other"]),
-    st.text(max_size=30),
-    max_size=5,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "q",
+                "region",
+                "level",
+                "compartment",
+                "modality",
+                "primary",
+                "sex",
+                "age",
+                "difficulty",
+                "sort",
+                "page",
+                "other",
+            ]
+        ),
+        st.text(max_size=30),
+        max_size=5,
+    )
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_querystring_causes_a_server_error(client, query):
     response = client.get("/?" + urlencode(query))
@@ -207,15 +271,21 @@ def test_an_edit_shows_on_the_cached_list_at_once(client, three_cases):
 
 
 FACET_CHOICES = {
-    "region": [r.value for r in Region], "level": ["C5", "T12", "L1", "L5", "S1"],
+    "region": [r.value for r in Region],
+    "level": ["C5", "T12", "L1", "L5", "S1"],
     "compartment": ["intramedullary", "vertebral_body", "disc_endplates", "extradural"],
-    "modality": ["mri", "ct", "radiograph"], "primary": ["breast-carcinoma", "prostate-carcinoma"],
-    "sex": ["female", "male"], "age": ["under-40", "60-79", "80-plus"], "difficulty": ["1", "3"],
+    "modality": ["mri", "ct", "radiograph"],
+    "primary": ["breast-carcinoma", "prostate-carcinoma"],
+    "sex": ["female", "male"],
+    "age": ["under-40", "60-79", "80-plus"],
+    "difficulty": ["1", "3"],
 }
 
 
-@given(chosen=st.dictionaries(st.sampled_from(sorted(FACET_CHOICES)), st.integers(0, 9), max_size=3),
-       search=st.sampled_from(["", "leg", "numb", "endplate loss", "zebra"]))
+@given(
+    chosen=st.dictionaries(st.sampled_from(sorted(FACET_CHOICES)), st.integers(0, 9), max_size=3),
+    search=st.sampled_from(["", "leg", "numb", "endplate loss", "zebra"]),
+)
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_count_is_the_number_of_cases_that_choosing_it_shows(client, three_cases, chosen, search):
     """The counts come from one query, the page from the filters: for any combination they agree."""
@@ -275,14 +345,47 @@ def test_search_finds_what_the_page_shows_not_link_addresses_or_comments(client)
         assert titles(client.get("/", {"q": hidden})) == [], hidden
 
 
-@given(st.dictionaries(
-    st.sampled_from(["q", "region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty",
-                     "sort", "page", "utm_source"]),
-    st.one_of(st.text(max_size=12), st.sampled_from(
-        ["lumbar", "T12", "extradural", "mri", "breast-carcinoma", "no-such", "female", "60-79", "3", "-age",
-         "title", " leg ", ""])),
-    max_size=6,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "q",
+                "region",
+                "level",
+                "compartment",
+                "modality",
+                "primary",
+                "sex",
+                "age",
+                "difficulty",
+                "sort",
+                "page",
+                "utm_source",
+            ]
+        ),
+        st.one_of(
+            st.text(max_size=12),
+            st.sampled_from(
+                [
+                    "lumbar",
+                    "T12",
+                    "extradural",
+                    "mri",
+                    "breast-carcinoma",
+                    "no-such",
+                    "female",
+                    "60-79",
+                    "3",
+                    "-age",
+                    "title",
+                    " leg ",
+                    "",
+                ]
+            ),
+        ),
+        max_size=6,
+    )
+)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_the_cache_key_reads_a_query_exactly_as_the_filters_do(db, query):
     """The list keys its cache on read_query, which must agree with CaseFilter's own validation."""

@@ -1,4 +1,5 @@
 """The case before the reveal, and the answer page."""
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -10,9 +11,17 @@ from .factories import make_case
 
 pytestmark = pytest.mark.django_db
 
-SPOILERS = ("Intradural extramedullary metastasis", "IDEM metastasis", "Meningioma", "Schwannoma",
-            "Drop metastases spread", "Look for epidural thickening", "Decompression, then radiotherapy",
-            "spoiler-bearing citation", "Necrotic centre and epidural thickening")
+SPOILERS = (
+    "Intradural extramedullary metastasis",
+    "IDEM metastasis",
+    "Meningioma",
+    "Schwannoma",
+    "Drop metastases spread",
+    "Look for epidural thickening",
+    "Decompression, then radiotherapy",
+    "spoiler-bearing citation",
+    "Necrotic centre and epidural thickening",
+)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Saving a case with its rows: the case's search and filter fields are computed once per save, not once per row."""
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -14,8 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 def finding(n):
-    return {"order": str(n), "modality": "mri", "technique": f"T{n}", "plane": "sagittal", "first_level": Level.T8,
-            "last_level": Level.T8, "compartment": "vertebral_body", "description": f"Finding number {n}."}
+    return {
+        "order": str(n),
+        "modality": "mri",
+        "technique": f"T{n}",
+        "plane": "sagittal",
+        "first_level": Level.T8,
+        "last_level": Level.T8,
+        "compartment": "vertebral_body",
+        "description": f"Finding number {n}.",
+    }
 
 
 def writes(queries, table):

@@ -1,4 +1,5 @@
 """Every kind of case content, saved or deleted, shows on the very next request of the cached pages that show it."""
+
 import pytest
 
 from cases.anatomy import Level
@@ -17,9 +18,11 @@ def seen(client, url):
 
 @pytest.fixture
 def case(client):
-    case = make_case(levels=((Level.L1, Level.L1), (Level.T4, Level.T4)),
-                     findings=[{"description": "First finding."}, {"description": "Second finding."}],
-                     differentials=("Meningioma", "Schwannoma"))
+    case = make_case(
+        levels=((Level.L1, Level.L1), (Level.T4, Level.T4)),
+        findings=[{"description": "First finding."}, {"description": "Second finding."}],
+        differentials=("Meningioma", "Schwannoma"),
+    )
     Reference.objects.create(case=case, order=2, citation="A second reference worth reading.")
     for url in ("/", case.get_absolute_url(), case.get_answer_url()):
         seen(client, url)  # now cached
@@ -37,7 +40,9 @@ def test_a_level_span_saved_or_deleted_shows_on_the_list_and_the_case(client, ca
     span = case.level_spans.get(order=2)
     span.first_level = span.last_level = Level.C5
     span.save()
-    assert "(L1, C5)" in seen(client, "/") and "<figcaption>L1, C5</figcaption>" in seen(client, case.get_absolute_url())
+    assert "(L1, C5)" in seen(client, "/") and "<figcaption>L1, C5</figcaption>" in seen(
+        client, case.get_absolute_url()
+    )
     LevelSpan.objects.get(pk=span.pk).delete()
     assert "(L1)" in seen(client, "/") and "<figcaption>L1</figcaption>" in seen(client, case.get_absolute_url())
 

@@ -1,4 +1,5 @@
 """The demo cases people see first: they load cleanly, and none gives its answer away early."""
+
 import re
 from pathlib import Path
 
@@ -99,14 +100,18 @@ def test_the_stored_filter_masks_agree_with_each_cases_own_rows(demo):
         spans, findings = list(case.level_spans.all()), list(case.findings.all())
         for region in Region.values:
             low, high = REGION_BOUNDS[region]
-            expected = any(s.region == region if s.first_level is None else s.first_level <= high and s.last_level >= low
-                           for s in spans)
+            expected = any(
+                s.region == region if s.first_level is None else s.first_level <= high and s.last_level >= low
+                for s in spans
+            )
             assert Case.objects.in_region(region).filter(pk=case.pk).exists() == expected, (case.slug, region)
         for level in Level.values:
             expected = any(s.first_level is not None and s.first_level <= level <= s.last_level for s in spans)
             assert Case.objects.at_level(level).filter(pk=case.pk).exists() == expected, (case.slug, level)
         for compartment in Compartment.values:
-            shown = Case.objects.filter(pk=case.pk, compartment_mask__has_any=1 << Compartment.values.index(compartment))
+            shown = Case.objects.filter(
+                pk=case.pk, compartment_mask__has_any=1 << Compartment.values.index(compartment)
+            )
             assert shown.exists() == any(f.compartment == compartment for f in findings), (case.slug, compartment)
         for modality in Modality.values:
             shown = Case.objects.filter(pk=case.pk, modality_mask__has_any=1 << Modality.values.index(modality))

@@ -1,4 +1,5 @@
 """The diagnosis vocabulary: entity pages that spoil no case, and the cases behind a deliberate second step."""
+
 import re
 
 import pytest
@@ -57,8 +58,13 @@ def test_second_step_lists_cases_where_it_is_final_or_differential_but_no_draft(
 
 def test_entries_only_drafts_use_are_hidden_from_residents_but_not_from_staff(client):
     make_case(final="Meningioma", differentials=())
-    make_case(title="A case still being written", final="Chordoma", differentials=("Giant cell tumour",),
-              primary="Thyroid carcinoma", status=Case.Status.DRAFT)
+    make_case(
+        title="A case still being written",
+        final="Chordoma",
+        differentials=("Giant cell tumour",),
+        primary="Thyroid carcinoma",
+        status=Case.Status.DRAFT,
+    )
     make_diagnosis("Metastasis")  # a broader term no case uses yet gives nothing away
     listing = client.get("/diagnoses/").content.decode()
     assert "Meningioma" in listing and "Metastasis" in listing

@@ -1,4 +1,5 @@
 """quiz.grading: free text matched on the server up to case, accents, punctuation and word order."""
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -15,35 +16,46 @@ LYMPHOMA = Diagnosis(pk=3, name="Spinal lymphoma")
 CORRECT, CLOSE, WRONG = Attempt.Outcome.CORRECT, Attempt.Outcome.CLOSE, Attempt.Outcome.WRONG
 
 
-@pytest.mark.parametrize("text", [
-    "Intradural extramedullary metastasis",          # exact
-    "intradural extramedullary metastasis",          # case
-    "  INTRADURAL   EXTRAMEDULLARY METASTASIS  ",    # case and spacing
-    "Intradural-extramedullary metastasis.",         # punctuation
-    "metastasis, intradural extramedullary",         # word order
-    "IDEM metastasis",                               # alias
-    "I.D.E.M. metastasis",                           # alias with dotted abbreviation
-    "drop METASTASIS",                               # second alias, case
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intradural extramedullary metastasis",  # exact
+        "intradural extramedullary metastasis",  # case
+        "  INTRADURAL   EXTRAMEDULLARY METASTASIS  ",  # case and spacing
+        "Intradural-extramedullary metastasis.",  # punctuation
+        "metastasis, intradural extramedullary",  # word order
+        "IDEM metastasis",  # alias
+        "I.D.E.M. metastasis",  # alias with dotted abbreviation
+        "drop METASTASIS",  # second alias, case
+    ],
+)
 def test_names_and_aliases_are_correct_in_any_spelling(text):
     grade = grade_answer(diagnosis=IDEM, text=text)
     assert grade.outcome == CORRECT
     assert grade.score == 1
 
 
-@pytest.mark.parametrize("text", [
-    "Spondylodiscite infectieuse", "spondylodiscité infectieuse", "SPONDYLODISCITE-INFECTIEUSE",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spondylodiscite infectieuse",
+        "spondylodiscité infectieuse",
+        "SPONDYLODISCITE-INFECTIEUSE",
+    ],
+)
 def test_accents_are_ignored(text):
     assert grade_answer(diagnosis=SPONDYLODISCITIS, text=text).outcome == CORRECT
 
 
-@pytest.mark.parametrize("diagnosis, text, nearest", [
-    (IDEM, "Intradural extramedulary metastasis", "Intradural extramedullary metastasis"),   # letter dropped
-    (IDEM, "intradrual extramedullary metastasis", "Intradural extramedullary metastasis"),  # letters swapped
-    (IDEM, "IDEM metastisis", "IDEM metastasis"),                                            # alias misspelt
-    (SPONDYLODISCITIS, "infectious spondilodiscitis", "Infectious spondylodiscitis"),
-])
+@pytest.mark.parametrize(
+    "diagnosis, text, nearest",
+    [
+        (IDEM, "Intradural extramedulary metastasis", "Intradural extramedullary metastasis"),  # letter dropped
+        (IDEM, "intradrual extramedullary metastasis", "Intradural extramedullary metastasis"),  # letters swapped
+        (IDEM, "IDEM metastisis", "IDEM metastasis"),  # alias misspelt
+        (SPONDYLODISCITIS, "infectious spondilodiscitis", "Infectious spondylodiscitis"),
+    ],
+)
 def test_a_typo_is_close_and_names_what_it_was_close_to(diagnosis, text, nearest):
     grade = grade_answer(diagnosis=diagnosis, text=text)
     assert grade.outcome == CLOSE
@@ -74,7 +86,8 @@ def test_multiple_choice_is_right_or_wrong():
 def test_differentials_are_credited_once_each_when_they_match_the_case_list():
     meningioma, schwannoma = Diagnosis(pk=10, name="Meningioma"), Diagnosis(pk=11, name="Schwannoma")
     result = credit_differentials(
-        alternatives=[meningioma, schwannoma], texts=["MENINGIOMA", "meningiomma", "schwanoma", "Ependymoma"])
+        alternatives=[meningioma, schwannoma], texts=["MENINGIOMA", "meningiomma", "schwanoma", "Ependymoma"]
+    )
     assert result == [
         {"text": "MENINGIOMA", "credited": "Meningioma"},
         {"text": "meningiomma", "credited": ""},  # Meningioma already credited
@@ -109,51 +122,60 @@ EPENDYMOMA = Diagnosis(pk=26, name="Spinal cord ependymoma")
 FAMILY = [METASTASIS, SPINAL_METS, VERTEBRAL, NET, CORD, ASTROCYTOMA, EPENDYMOMA, IDEM]
 
 
-@pytest.mark.parametrize("diagnosis, text, outcome", [
-    (NET, "NET mets", CORRECT),
-    (NET, "T6 NET metastasis", CORRECT),                 # words around the name
-    (NET, "vertebral metastasis", Attempt.Outcome.BROADER),
-    (NET, "bony mets", Attempt.Outcome.BROADER),
-    (NET, "spinal mets", Attempt.Outcome.BROADER),
-    (NET, "metastatic disease", Attempt.Outcome.BROADER),  # any depth
-    (NET, "Spinal metastisis", Attempt.Outcome.BROADER),   # a typo of a broader term
-    (VERTEBRAL, "NET metastasis", WRONG),                # narrower is wrong
-    (NET, "cord mets", WRONG),                           # a sibling branch is wrong
-    (CORD, "vertebral metastasis", WRONG),
-    (CORD, "cord mets", CORRECT),
-])
+@pytest.mark.parametrize(
+    "diagnosis, text, outcome",
+    [
+        (NET, "NET mets", CORRECT),
+        (NET, "T6 NET metastasis", CORRECT),  # words around the name
+        (NET, "vertebral metastasis", Attempt.Outcome.BROADER),
+        (NET, "bony mets", Attempt.Outcome.BROADER),
+        (NET, "spinal mets", Attempt.Outcome.BROADER),
+        (NET, "metastatic disease", Attempt.Outcome.BROADER),  # any depth
+        (NET, "Spinal metastisis", Attempt.Outcome.BROADER),  # a typo of a broader term
+        (VERTEBRAL, "NET metastasis", WRONG),  # narrower is wrong
+        (NET, "cord mets", WRONG),  # a sibling branch is wrong
+        (CORD, "vertebral metastasis", WRONG),
+        (CORD, "cord mets", CORRECT),
+    ],
+)
 def test_a_broader_term_earns_partial_credit_and_a_narrower_or_sibling_none(diagnosis, text, outcome):
     grade = grade_answer(diagnosis=diagnosis, text=text, vocabulary=FAMILY)
     assert grade.outcome == outcome
     assert grade.score == {CORRECT: 1, Attempt.Outcome.BROADER: 0.5}.get(outcome, 0)
 
 
-@pytest.mark.parametrize("text", [
-    "Spinal cord astrocytoma or spinal cord ependymoma",
-    "spinal cord ependymoma vs spinal cord astrocytoma",
-    "Spinal cord astrocytoma/spinal cord ependymoma",
-    "spinal cord astrocytoma versus cord mets",
-    "?spinal cord astrocytoma",
-    "? spinal cord astrocytoma",
-    "(?spinal cord astrocytoma)",
-    "spinal cord astrocytoma (?)",
-    "Possible: spinal cord astrocytoma",
-    "possible spinal cord astrocytoma",
-    "Probable spinal cord astrocytoma",
-    "spinal cord astrocytoma?",
-    "spinal cord astrocytoma or spinal cord ependymoma or cord metastasis",
-    "spinal cord astrocytoma or something else",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spinal cord astrocytoma or spinal cord ependymoma",
+        "spinal cord ependymoma vs spinal cord astrocytoma",
+        "Spinal cord astrocytoma/spinal cord ependymoma",
+        "spinal cord astrocytoma versus cord mets",
+        "?spinal cord astrocytoma",
+        "? spinal cord astrocytoma",
+        "(?spinal cord astrocytoma)",
+        "spinal cord astrocytoma (?)",
+        "Possible: spinal cord astrocytoma",
+        "possible spinal cord astrocytoma",
+        "Probable spinal cord astrocytoma",
+        "spinal cord astrocytoma?",
+        "spinal cord astrocytoma or spinal cord ependymoma or cord metastasis",
+        "spinal cord astrocytoma or something else",
+    ],
+)
 def test_a_hedged_answer_earns_nothing_even_when_it_contains_the_diagnosis(text):
     assert grade_answer(diagnosis=ASTROCYTOMA, text=text, vocabulary=FAMILY).outcome == WRONG
 
 
-@pytest.mark.parametrize("diagnosis, text", [
-    (CORD, "Cord metastasis / intramedullary spinal cord metastasis"),  # two spellings of one entity
-    (CORD, "C1/C2 cord metastasis"),                                    # levels are not alternatives
-    (Diagnosis(pk=30, name="Astrocytoma or ependymoma"), "astrocytoma OR ependymoma"),  # a name with 'or'
-    (Diagnosis(pk=31, name="Disc herniation/prolapse"), "disc herniation / prolapse"),
-])
+@pytest.mark.parametrize(
+    "diagnosis, text",
+    [
+        (CORD, "Cord metastasis / intramedullary spinal cord metastasis"),  # two spellings of one entity
+        (CORD, "C1/C2 cord metastasis"),  # levels are not alternatives
+        (Diagnosis(pk=30, name="Astrocytoma or ependymoma"), "astrocytoma OR ependymoma"),  # a name with 'or'
+        (Diagnosis(pk=31, name="Disc herniation/prolapse"), "disc herniation / prolapse"),
+    ],
+)
 def test_names_with_slashes_and_or_and_repeated_spellings_are_not_hedges(diagnosis, text):
     assert grade_answer(diagnosis=diagnosis, text=text, vocabulary=FAMILY).outcome == CORRECT
 

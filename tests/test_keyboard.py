@@ -1,4 +1,5 @@
 """Keyboard only: filter, reveal, answer a quiz question and rate recall, with a visible focus."""
+
 import pytest
 
 from cases.anatomy import Level
@@ -13,11 +14,13 @@ def tab_to(page, selector, text="", limit=80):
     """Press Tab until the element matching the selector (and text) has focus; that focus must be visible."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("([s, t]) => document.activeElement.matches(s)"
-                         " && document.activeElement.textContent.includes(t)", [selector, text]):
+        if page.evaluate(
+            "([s, t]) => document.activeElement.matches(s) && document.activeElement.textContent.includes(t)",
+            [selector, text],
+        ):
             style = page.evaluate(
-                "() => { const s = getComputedStyle(document.activeElement);"
-                " return [s.outlineStyle, s.outlineWidth]; }")
+                "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+            )
             assert style[0] != "none" and style[1] != "0px", f"focus on {selector} is invisible: {style}"
             return
     raise AssertionError(f"Tab never reached {selector}")
@@ -26,8 +29,12 @@ def tab_to(page, selector, text="", limit=80):
 @pytest.fixture
 def cases():
     make_case(title="Man with neck pain", levels=((Level.C5, Level.C6),), sex="male")
-    return make_case(title="35-year-old woman with left leg weakness", levels=((Level.L1, Level.L1),),
-                     final="Intradural extramedullary metastasis", final_aliases="IDEM metastasis")
+    return make_case(
+        title="35-year-old woman with left leg weakness",
+        levels=((Level.L1, Level.L1),),
+        final="Intradural extramedullary metastasis",
+        final_aliases="IDEM metastasis",
+    )
 
 
 def test_filter_open_and_reveal_without_a_mouse(live_server, page, cases):

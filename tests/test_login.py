@@ -1,4 +1,5 @@
 """Signing in: password guessing is cut short, and the lockout is explained."""
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -65,20 +66,33 @@ def test_a_successful_sign_in_clears_earlier_mistakes(client, resident):
 
 # Behind a proxy: X-Forwarded-For counts only when the deployment says how many proxies are its own.
 
+
 def test_by_default_a_forwarded_address_is_ignored_so_it_cannot_aim_a_lockout(client, resident):
     for n in range(5):  # an attacker at 198.51.100.9 claims to be the resident's hospital address
-        client.post("/accounts/login/", {"username": "ada", "password": "guess"},
-                    REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"10.0.0.1, 10.0.0.{n + 2}")
+        client.post(
+            "/accounts/login/",
+            {"username": "ada", "password": "guess"},
+            REMOTE_ADDR="198.51.100.9",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.1, 10.0.0.{n + 2}",
+        )
     assert sign_in(client, PASSWORD, address="10.0.0.1").status_code == 302  # the resident is not locked
     client.logout()
-    locked = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD}, REMOTE_ADDR="198.51.100.9",
-                         HTTP_X_FORWARDED_FOR="10.0.0.77")
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.9",
+        HTTP_X_FORWARDED_FOR="10.0.0.77",
+    )
     assert locked.status_code == 429  # the attacker's own address is, whatever it claims
 
 
 def through_proxy(client, password, forwarded_for):
-    return client.post("/accounts/login/", {"username": "ada", "password": password},
-                       REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
 
 
 def test_behind_one_trusted_proxy_residents_are_locked_out_one_address_at_a_time(client, resident, settings):

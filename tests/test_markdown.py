@@ -1,4 +1,5 @@
 """The sanitiser: whatever an editor or an imported file writes, no script reaches a resident."""
+
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,8 +12,34 @@ from cases.markdown import render_markdown
 
 XSS_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "xss"
 
-SAFE_TAGS = {"p", "br", "hr", "em", "strong", "b", "i", "sub", "sup", "code", "pre", "blockquote", "ul", "ol",
-             "li", "h3", "h4", "h5", "a", "abbr", "table", "thead", "tbody", "tr", "th", "td"}
+SAFE_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "sub",
+    "sup",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "h5",
+    "a",
+    "abbr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -86,8 +113,36 @@ def test_no_input_produces_a_dangerous_tag(text):
     assert_safe(render_markdown(text))
 
 
-@given(st.lists(st.sampled_from(["<", ">", "a", "script", "=", "on", "error", "javascript:", "\"", "'", "[", "]",
-                                  "(", ")", " ", "\n", "href", "img", "&#", "x61;", "src"]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "a",
+                "script",
+                "=",
+                "on",
+                "error",
+                "javascript:",
+                '"',
+                "'",
+                "[",
+                "]",
+                "(",
+                ")",
+                " ",
+                "\n",
+                "href",
+                "img",
+                "&#",
+                "x61;",
+                "src",
+            ]
+        ),
+        max_size=40,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_no_fragment_soup_produces_a_dangerous_tag(parts):
     assert_safe(render_markdown("".join(parts)))

@@ -1,4 +1,5 @@
 """Every public page type is valid HTML according to the Nu HTML checker (vnu)."""
+
 import pytest
 
 from .markup import assert_valid_html

@@ -29,7 +29,8 @@ def test_level_span_must_run_head_to_tail():
         LevelSpan.objects.create(case=case, order=5, first_level=Level.L1, last_level=Level.T12)
     with pytest.raises(IntegrityError), transaction.atomic():
         ImagingFinding.objects.create(
-            case=case, order=5, modality="mri", description="x", first_level=Level.S1, last_level=Level.L5)
+            case=case, order=5, modality="mri", description="x", first_level=Level.S1, last_level=Level.L5
+        )
 
 
 def test_level_span_gives_both_levels_or_only_a_region():
@@ -86,8 +87,8 @@ def test_loaddata_renders_markdown_that_fixtures_do_not_carry(tmp_path):
     fixture = tmp_path / "one.yaml"
     fixture.write_text(
         "- model: cases.case\n"
-        "  fields: {title: Raw case, slug: raw-case, presentation: 'Épanchement *pleural* <img src=x onerror=alert(1)>',"
-        " status: published}\n",
+        "  fields: {title: Raw case, slug: raw-case,"
+        " presentation: 'Épanchement *pleural* <img src=x onerror=alert(1)>', status: published}\n",
         encoding="utf-8",
     )
     call_command("loaddata", str(fixture), verbosity=0)
@@ -99,8 +100,9 @@ def test_loaddata_renders_markdown_that_fixtures_do_not_carry(tmp_path):
 def test_filter_fields_follow_edits_to_spans_and_findings():
     """The masks the list filters on are recomputed whenever a span or finding is saved or deleted."""
     case = make_case(levels=((Level.L1, Level.L1),), findings=[{"modality": "mri", "compartment": "extradural"}])
-    ct = ImagingFinding.objects.create(case=case, order=2, modality="ct", compartment="paraspinal",
-                                       description="A paraspinal collection.")
+    ct = ImagingFinding.objects.create(
+        case=case, order=2, modality="ct", compartment="paraspinal", description="A paraspinal collection."
+    )
     span = LevelSpan.objects.create(case=case, order=2, first_level=Level.C5, last_level=Level.C6)
     published = Case.objects.published()
     assert published.in_region(Region.CERVICAL).filter(pk=case.pk).exists()
@@ -170,6 +172,8 @@ def test_on_postgresql_search_has_a_trigram_index_and_masks_are_bigint():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_search_trigram'")
         assert "gin_trgm_ops" in cursor.fetchone()[0]
-        cursor.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'cases_case' "
-                       "AND column_name LIKE '%%_mask' ORDER BY column_name")
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'cases_case' "
+            "AND column_name LIKE '%%_mask' ORDER BY column_name"
+        )
         assert [row[0] for row in cursor.fetchall()] == ["bigint"] * 4

@@ -1,4 +1,5 @@
 """Password reset: a mail with a working link, a few requests an hour, and no reset at all without e-mail."""
+
 import os
 import re
 import subprocess
@@ -11,8 +12,12 @@ from django.core import mail
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[1]
-RESET_URLS = ["/accounts/password_reset/", "/accounts/password_reset/done/",
-              "/accounts/reset/MQ/set-password/", "/accounts/reset/done/"]
+RESET_URLS = [
+    "/accounts/password_reset/",
+    "/accounts/password_reset/done/",
+    "/accounts/reset/MQ/set-password/",
+    "/accounts/reset/done/",
+]
 
 
 @pytest.fixture
@@ -35,8 +40,11 @@ def test_the_sign_in_page_offers_a_reset_and_the_mail_carries_a_link_that_sets_a
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
     form = client.get(link, follow=True)
     assert form.status_code == 200 and "Choose a new password" in form.text
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a brand new passphrase 7",
-                                                    "new_password2": "a brand new passphrase 7"}, follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a brand new passphrase 7", "new_password2": "a brand new passphrase 7"},
+        follow=True,
+    )
     assert "Password set" in done.text
     signed_in = client.post("/accounts/login/", {"username": "ada", "password": "a brand new passphrase 7"})
     assert signed_in.status_code == 302
@@ -78,42 +86,77 @@ def test_without_e_mail_the_reset_is_not_offered_and_its_pages_are_not_found(cli
 
 def settings_in_a_fresh_process(**environment):
     """casebook.settings loaded with only these variables: (return code, the values it printed or the error)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "EMAIL_", "DEFAULT_FROM_EMAIL"))}
-    env.update({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "casebook.example.org",
-                **environment})
-    code = ("from casebook import settings as s; print(s.PASSWORD_RESET_ENABLED, s.EMAIL_HOST, s.EMAIL_PORT, "
-            "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, getattr(s, 'EMAIL_USE_SSL', False), "
-            "s.DEFAULT_FROM_EMAIL, s.TRUSTED_PROXY_COUNT)")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "EMAIL_", "DEFAULT_FROM_EMAIL"))
+    }
+    env.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_ALLOWED_HOSTS": "casebook.example.org",
+            **environment,
+        }
+    )
+    code = (
+        "from casebook import settings as s; print(s.PASSWORD_RESET_ENABLED, s.EMAIL_HOST, s.EMAIL_PORT, "
+        "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, getattr(s, 'EMAIL_USE_SSL', False), "
+        "s.DEFAULT_FROM_EMAIL, s.TRUSTED_PROXY_COUNT)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     return result.returncode, (result.stdout.strip() or result.stderr.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("environment", "expected"), [
-    ({}, "False  587   True False casebook@localhost 0"),
-    ({"EMAIL_HOST": "smtp.example.org", "EMAIL_HOST_USER": "casebook", "EMAIL_HOST_PASSWORD": "s3cret",
-      "EMAIL_PORT": "2525", "DEFAULT_FROM_EMAIL": "casebook@example.org", "DJANGO_TRUSTED_PROXY_COUNT": "1"},
-     "True smtp.example.org 2525 casebook s3cret True False casebook@example.org 1"),
-    ({"DJANGO_EMAIL_URL": "smtps://casebook:p%40ss@smtp.example.org", "DEFAULT_FROM_EMAIL": "cb@example.org"},
-     "True smtp.example.org 465 casebook p@ss False True cb@example.org 0"),
-])
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "False  587   True False casebook@localhost 0"),
+        (
+            {
+                "EMAIL_HOST": "smtp.example.org",
+                "EMAIL_HOST_USER": "casebook",
+                "EMAIL_HOST_PASSWORD": "s3cret",
+                "EMAIL_PORT": "2525",
+                "DEFAULT_FROM_EMAIL": "casebook@example.org",
+                "DJANGO_TRUSTED_PROXY_COUNT": "1",
+            },
+            "True smtp.example.org 2525 casebook s3cret True False casebook@example.org 1",
+        ),
+        (
+            {"DJANGO_EMAIL_URL": "smtps://casebook:p%40ss@smtp.example.org", "DEFAULT_FROM_EMAIL": "cb@example.org"},
+            "True smtp.example.org 465 casebook p@ss False True cb@example.org 0",
+        ),
+    ],
+)
 def test_e_mail_and_proxies_are_configured_from_the_environment(environment, expected):
     assert settings_in_a_fresh_process(**environment) == (0, expected)
 
 
-@pytest.mark.parametrize(("environment", "error"), [
-    ({"EMAIL_HOST": "smtp.example.org", "EMAIL_PORT": "twenty-five", "DEFAULT_FROM_EMAIL": "a@example.org"},
-     "EMAIL_PORT must be a whole number"),
-    ({"EMAIL_HOST": "smtp.example.org", "EMAIL_USE_TLS": "maybe", "DEFAULT_FROM_EMAIL": "a@example.org"},
-     "EMAIL_USE_TLS must be one of"),
-    ({"EMAIL_HOST": "smtp.example.org"}, "DEFAULT_FROM_EMAIL must be an address"),
-    ({"DJANGO_EMAIL_URL": "gopher://smtp.example.org", "DEFAULT_FROM_EMAIL": "a@example.org"},
-     "DJANGO_EMAIL_URL must look like"),
-    ({"DJANGO_EMAIL_URL": "smtp://smtp.example.org:port", "DEFAULT_FROM_EMAIL": "a@example.org"},
-     "port that is not a number"),
-    ({"DJANGO_TRUSTED_PROXY_COUNT": "-1"}, "DJANGO_TRUSTED_PROXY_COUNT must be a whole number"),
-    ({"DJANGO_TRUSTED_PROXY_COUNT": "one"}, "DJANGO_TRUSTED_PROXY_COUNT must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("environment", "error"),
+    [
+        (
+            {"EMAIL_HOST": "smtp.example.org", "EMAIL_PORT": "twenty-five", "DEFAULT_FROM_EMAIL": "a@example.org"},
+            "EMAIL_PORT must be a whole number",
+        ),
+        (
+            {"EMAIL_HOST": "smtp.example.org", "EMAIL_USE_TLS": "maybe", "DEFAULT_FROM_EMAIL": "a@example.org"},
+            "EMAIL_USE_TLS must be one of",
+        ),
+        ({"EMAIL_HOST": "smtp.example.org"}, "DEFAULT_FROM_EMAIL must be an address"),
+        (
+            {"DJANGO_EMAIL_URL": "gopher://smtp.example.org", "DEFAULT_FROM_EMAIL": "a@example.org"},
+            "DJANGO_EMAIL_URL must look like",
+        ),
+        (
+            {"DJANGO_EMAIL_URL": "smtp://smtp.example.org:port", "DEFAULT_FROM_EMAIL": "a@example.org"},
+            "port that is not a number",
+        ),
+        ({"DJANGO_TRUSTED_PROXY_COUNT": "-1"}, "DJANGO_TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"DJANGO_TRUSTED_PROXY_COUNT": "one"}, "DJANGO_TRUSTED_PROXY_COUNT must be a whole number"),
+    ],
+)
 def test_a_bad_e_mail_or_proxy_setting_stops_the_start_with_a_message(environment, error):
     code, output = settings_in_a_fresh_process(**environment)
     assert code != 0 and error in output

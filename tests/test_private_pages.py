@@ -1,4 +1,5 @@
 """Pages only their visitor may see carry `Cache-Control: private, no-store`: no shared proxy keeps them."""
+
 import pytest
 from django.contrib.auth.models import User
 

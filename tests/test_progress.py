@@ -1,4 +1,5 @@
 """/progress/: a resident's record over time, accuracy by facet, the most missed cases and the review queue."""
+
 import re
 from datetime import timedelta
 
@@ -69,8 +70,9 @@ def test_a_resident_sees_only_their_own_progress(client, ada):
     bens_browser = Client()
     bens_browser.force_login(ben)
     take(bens_browser, ["Meningioma"])
-    ReviewCard.objects.create(user=ben, case=make_case(title="Ben's due case"), due=timezone.now(),
-                              last_reviewed_at=timezone.now())
+    ReviewCard.objects.create(
+        user=ben, case=make_case(title="Ben's due case"), due=timezone.now(), last_reviewed_at=timezone.now()
+    )
     assert "<strong>0 of 1</strong> answers correct" in bens_browser.get("/progress/").content.decode()
     page = client.get("/progress/").content.decode()
     assert "No answers yet" in page
@@ -103,8 +105,9 @@ def test_password_change_pages_extend_the_site(client, ada):
     page = client.get("/accounts/password_change/").content.decode()
     assert "<h1>Change your password</h1>" in page and "· Casebook</title>" in page
     new = "another long password 77"
-    response = client.post("/accounts/password_change/", {
-        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    response = client.post(
+        "/accounts/password_change/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
     assert response["Location"] == "/accounts/password_change/done/"
     assert "<h1>Password changed</h1>" in client.get("/accounts/password_change/done/").content.decode()
     assert User.objects.get().check_password(new)
@@ -140,6 +143,7 @@ def test_an_unfinished_exam_counts_nowhere_until_it_is_finished(client, ada):
 
 def test_progress_counts_a_broader_term_as_half_a_point(client, ada):
     from tests.factories import make_diagnosis
+
     spinal = make_diagnosis("Spinal metastasis")
     make_diagnosis("Intradural extramedullary metastasis", aliases="IDEM metastasis", broader=spinal)
     make_case(levels=((Level.L3, Level.L3),))

@@ -1,4 +1,5 @@
 """Committing an answer: once per question, graded on the server, whatever the browser sends twice."""
+
 import json
 import os
 import subprocess
@@ -47,8 +48,7 @@ def test_a_stale_exam_tab_cannot_overwrite_an_answer(client):
 def test_the_score_comes_from_the_server_never_the_client(client):
     make_case()
     run = start_quiz(client, count=1)
-    client.post(question_url(run, 1), {"answer": "Meningioma", "score": "1", "outcome": "correct",
-                                       "time_taken": "1"})
+    client.post(question_url(run, 1), {"answer": "Meningioma", "score": "1", "outcome": "correct", "time_taken": "1"})
     attempt = Attempt.objects.get()
     assert (attempt.outcome, attempt.score) == ("wrong", 0)
 
@@ -126,10 +126,14 @@ print(json.dumps({"statuses": statuses, "attempts": Attempt.objects.count()}))
 
 
 def test_four_tabs_committing_at_once_leave_one_attempt(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "casebook.settings"}
-    result = subprocess.run([sys.executable, "-c", RACE], env=env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "casebook.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RACE], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome == {"statuses": [302, 302, 302, 302], "attempts": 1}

@@ -1,4 +1,5 @@
 """Whose run is it: a resident sees only their own; an anonymous run is kept when its taker signs in."""
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -22,8 +23,14 @@ def sign_in(client, username):
 
 def every_url(run):
     base = f"/quiz/{run.token}/"
-    return [("get", base), ("get", base + "1/"), ("post", base + "1/"), ("get", base + "1/reveal/"),
-            ("post", base + "1/rate/"), ("post", base + "1/confirm/")]
+    return [
+        ("get", base),
+        ("get", base + "1/"),
+        ("post", base + "1/"),
+        ("get", base + "1/reveal/"),
+        ("post", base + "1/rate/"),
+        ("post", base + "1/confirm/"),
+    ]
 
 
 def test_another_residents_run_is_not_found(client):

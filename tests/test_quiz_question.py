@@ -1,4 +1,5 @@
 """The question page: the case as an unknown, and nothing that gives the answer away until it is committed."""
+
 import html
 import re
 from datetime import timedelta
@@ -14,7 +15,10 @@ from tests.quiz_helpers import leaked, load_demo_cases, options_offered, questio
 pytestmark = pytest.mark.django_db
 
 MODES_AND_FORMATS = [
-    ("practice", "free_text"), ("practice", "multiple_choice"), ("exam", "free_text"), ("exam", "multiple_choice"),
+    ("practice", "free_text"),
+    ("practice", "multiple_choice"),
+    ("exam", "free_text"),
+    ("exam", "multiple_choice"),
 ]
 _RADIO = re.compile(r"<input type=\"radio\" name=\"choice\"[^>]*>")
 
@@ -25,12 +29,21 @@ def three_cases():
     make_diagnosis("Multiple sclerosis", aliases="MS plaque")
     return [
         make_case(levels=((Level.L1, Level.L1),)),
-        make_case(final="Infectious spondylodiscitis", final_aliases="Spondylodiscite infectieuse\nPyogenic discitis",
-                  differentials=("Modic type 1 change", "Vertebral metastasis"), levels=((Level.L4, Level.L5),),
-                  findings=[{"compartment": "disc_endplates"}], primary=None),
-        make_case(final="Radiation myelitis", final_aliases="Radiation-induced myelopathy",
-                  differentials=("Intramedullary spinal cord metastasis", "Transverse myelitis"),
-                  levels=((Level.T4, Level.T6),), findings=[{"compartment": "intramedullary"}]),
+        make_case(
+            final="Infectious spondylodiscitis",
+            final_aliases="Spondylodiscite infectieuse\nPyogenic discitis",
+            differentials=("Modic type 1 change", "Vertebral metastasis"),
+            levels=((Level.L4, Level.L5),),
+            findings=[{"compartment": "disc_endplates"}],
+            primary=None,
+        ),
+        make_case(
+            final="Radiation myelitis",
+            final_aliases="Radiation-induced myelopathy",
+            differentials=("Intramedullary spinal cord metastasis", "Transverse myelitis"),
+            levels=((Level.T4, Level.T6),),
+            findings=[{"compartment": "intramedullary"}],
+        ),
     ]
 
 
@@ -191,10 +204,18 @@ def test_a_tampered_choice_is_refused_and_nothing_is_recorded(client, choice):
     assert not Attempt.objects.exists()
 
 
-@pytest.mark.parametrize("path", [
-    "/quiz/not-a-run/1/", "/quiz/{token}/0/", "/quiz/{token}/3/", "/quiz/{token}/99999999999999999999/",
-    "/quiz/{token}/3/reveal/", "/quiz/not-a-run/", "/quiz/not-a-run/1/reveal/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/quiz/not-a-run/1/",
+        "/quiz/{token}/0/",
+        "/quiz/{token}/3/",
+        "/quiz/{token}/99999999999999999999/",
+        "/quiz/{token}/3/reveal/",
+        "/quiz/not-a-run/",
+        "/quiz/not-a-run/1/reveal/",
+    ],
+)
 def test_unknown_runs_and_out_of_range_questions_are_not_found(client, path):
     make_case()
     make_case()

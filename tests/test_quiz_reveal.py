@@ -1,4 +1,5 @@
 """The reveal: the resident's answer beside the final diagnosis, the case's answer page, and recall."""
+
 import re
 
 import pytest
@@ -33,10 +34,15 @@ def test_practice_reveal_shows_the_answer_beside_the_diagnosis_then_the_whole_an
     page = client.get(reveal_url(run, 1)).content.decode()
     assert re.search(r"<dt>Your answer</dt><dd>schwannoma</dd>", page)
     assert re.search(r"<dt>Final diagnosis</dt><dd>Intradural extramedullary metastasis</dd>", page)
-    assert "<h2 id=\"verdict-heading\">Wrong</h2>" in page
+    assert '<h2 id="verdict-heading">Wrong</h2>' in page
     assert "Meningioma — <strong>credited</strong>" in page
-    for answer_side in ["Epidural spread explains the deposit.", "Look for epidural thickening",
-                        "Decompression, then radiotherapy.", case.references.get().citation, "Histology"]:
+    for answer_side in [
+        "Epidural spread explains the deposit.",
+        "Look for epidural thickening",
+        "Decompression, then radiotherapy.",
+        case.references.get().citation,
+        "Histology",
+    ]:
         assert answer_side in page
     assert case.presentation in page  # and the presentation, as on the answer page
 

@@ -1,4 +1,5 @@
 """Starting a quiz: cases chosen with the case list's filters, drawn at random without repeats."""
+
 import pytest
 
 from cases.anatomy import Level
@@ -13,9 +14,19 @@ pytestmark = pytest.mark.django_db
 def test_the_start_page_offers_filters_count_mode_and_format(client):
     make_case()
     page = client.get("/quiz/").content.decode()
-    for expected in ['name="region"', 'name="compartment"', 'name="primary"', 'name="difficulty"',
-                     'name="count"', 'value="10"', 'value="practice"', 'value="exam"',
-                     'value="free_text"', 'value="multiple_choice"', "1 published case matches these filters."]:
+    for expected in [
+        'name="region"',
+        'name="compartment"',
+        'name="primary"',
+        'name="difficulty"',
+        'name="count"',
+        'value="10"',
+        'value="practice"',
+        'value="exam"',
+        'value="free_text"',
+        'value="multiple_choice"',
+        "1 published case matches these filters.",
+    ]:
         assert expected in page
     assert 'name="sort"' not in page
     assert '<label for="id_region">Region:</label>' in page and '<option value="" selected>Any</option>' in page
@@ -35,8 +46,7 @@ def test_the_case_list_link_carries_its_filters_to_the_start_page(client):
 def test_a_run_draws_matching_cases_without_repeats_and_starts_at_question_one(client):
     lumbar = [make_case(levels=((Level.L3, Level.L3),)) for _ in range(4)]
     make_case(levels=((Level.C2, Level.C2),))
-    response = client.post("/quiz/", {"count": 3, "mode": "practice", "answer_format": "free_text",
-                                      "region": "lumbar"})
+    response = client.post("/quiz/", {"count": 3, "mode": "practice", "answer_format": "free_text", "region": "lumbar"})
     run = QuizRun.objects.get()
     assert response["Location"] == question_url(run, 1)
     cases = [q.case for q in run.questions.order_by("position")]
@@ -64,8 +74,7 @@ def test_drafts_and_cases_without_a_final_diagnosis_are_never_drawn(client):
 
 def test_a_quiz_with_no_matching_cases_says_so_and_links_back(client):
     make_case(levels=((Level.L1, Level.L1),))
-    response = client.post("/quiz/", {"count": 5, "mode": "exam", "answer_format": "free_text",
-                                      "region": "cervical"})
+    response = client.post("/quiz/", {"count": 5, "mode": "exam", "answer_format": "free_text", "region": "cervical"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "No published case matches these filters" in page
@@ -73,14 +82,17 @@ def test_a_quiz_with_no_matching_cases_says_so_and_links_back(client):
     assert not QuizRun.objects.exists()
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"count": 0}, "greater than or equal to 1"),
-    ({"count": 51}, "less than or equal to 50"),
-    ({"count": "many"}, "Enter a whole number"),
-    ({"mode": "cheat"}, "Select a valid choice"),
-    ({"answer_format": "essay"}, "Select a valid choice"),
-    ({"region": "mars"}, "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"count": 0}, "greater than or equal to 1"),
+        ({"count": 51}, "less than or equal to 50"),
+        ({"count": "many"}, "Enter a whole number"),
+        ({"mode": "cheat"}, "Select a valid choice"),
+        ({"answer_format": "essay"}, "Select a valid choice"),
+        ({"region": "mars"}, "Select a valid choice"),
+    ],
+)
 def test_bad_start_choices_are_explained_and_start_nothing(client, data, message):
     make_case()
     response = client.post("/quiz/", {"count": 5, "mode": "practice", "answer_format": "free_text", **data})
@@ -126,8 +138,12 @@ def _vocabulary_by_compartment():
 
 def test_distractors_share_the_compartment_of_the_case_findings_and_are_the_same_every_run(client):
     inside, outside = _vocabulary_by_compartment()
-    make_case(final="Intramedullary spinal cord metastasis", final_aliases="", differentials=("Radiation myelitis",),
-              findings=[{"compartment": "intramedullary"}])
+    make_case(
+        final="Intramedullary spinal cord metastasis",
+        final_aliases="",
+        differentials=("Radiation myelitis",),
+        findings=[{"compartment": "intramedullary"}],
+    )
     shown = []
     for _ in range(3):
         run = start_quiz(client, answer_format="multiple_choice", count=1)
@@ -141,11 +157,17 @@ def test_distractors_share_the_compartment_of_the_case_findings_and_are_the_same
 def test_without_tagged_findings_the_differentials_compartments_choose_the_distractors(client):
     inside, outside = _vocabulary_by_compartment()
     make_diagnosis("Spinal cord astrocytoma", compartments=["intramedullary"])
-    make_case(final="Intramedullary spinal cord metastasis", final_aliases="",
-              differentials=("Spinal cord astrocytoma",), findings=[{"compartment": ""}])
+    make_case(
+        final="Intramedullary spinal cord metastasis",
+        final_aliases="",
+        differentials=("Spinal cord astrocytoma",),
+        findings=[{"compartment": ""}],
+    )
     run = start_quiz(client, answer_format="multiple_choice", count=1)
     distractors = set(options_offered(client.get(question_url(run, 1)))) - {
-        "Intramedullary spinal cord metastasis", "Spinal cord astrocytoma"}
+        "Intramedullary spinal cord metastasis",
+        "Spinal cord astrocytoma",
+    }
     assert len(distractors) == 3 and distractors <= {d.name for d in inside}
 
 
@@ -155,8 +177,12 @@ def test_too_few_in_the_compartment_are_topped_up_from_the_differentials_family(
     [make_diagnosis(f"Unrelated entity {n}") for n in range(6)]
     make_diagnosis("Cord entity", compartments=["intramedullary"])
     final = make_diagnosis("Intramedullary spinal cord metastasis", broader=metastasis)
-    make_case(final=final.name, final_aliases="", differentials=("Radiation myelitis",),
-              findings=[{"compartment": "intramedullary"}])
+    make_case(
+        final=final.name,
+        final_aliases="",
+        differentials=("Radiation myelitis",),
+        findings=[{"compartment": "intramedullary"}],
+    )
     run = start_quiz(client, answer_format="multiple_choice", count=1)
     offered = set(options_offered(client.get(question_url(run, 1))))
     distractors = offered - {final.name, "Radiation myelitis"}
@@ -169,8 +195,12 @@ def test_one_distractor_is_a_relative_of_a_differential_and_choosing_the_broader
     vertebral = make_diagnosis("Vertebral metastasis", broader=metastasis, compartments=["vertebral_body"])
     net = make_diagnosis("NET metastasis", broader=vertebral, compartments=["vertebral_body"])
     [make_diagnosis(f"Bone entity {n}", compartments=["vertebral_body"]) for n in range(8)]
-    make_case(final=net.name, final_aliases="", differentials=("Spinal lymphoma",),
-              findings=[{"compartment": "vertebral_body"}])
+    make_case(
+        final=net.name,
+        final_aliases="",
+        differentials=("Spinal lymphoma",),
+        findings=[{"compartment": "vertebral_body"}],
+    )
     run = start_quiz(client, answer_format="multiple_choice", count=1)
     offered = options_offered(client.get(question_url(run, 1)))
     assert "Vertebral metastasis" in offered  # NET metastasis is not the only metastasis on offer
@@ -183,7 +213,8 @@ def test_one_distractor_is_a_relative_of_a_differential_and_choosing_the_broader
 
 @pytest.mark.parametrize("size", [1, 20])
 def test_starting_a_multiple_choice_run_reads_the_vocabulary_once_whatever_the_size(
-        client, django_assert_num_queries, size):
+    client, django_assert_num_queries, size
+):
     for n in range(size):
         make_case(findings=[{"compartment": "intramedullary" if n % 2 else "extradural"}])
     _vocabulary_by_compartment()

@@ -1,4 +1,5 @@
 """End of a run: the score, time per case, a breakdown by facet, and links to each answer page."""
+
 import re
 from datetime import timedelta
 
@@ -26,9 +27,14 @@ def breakdown_row(page, facet, value):
 
 def test_an_exam_ends_with_every_answer_revealed_together_with_the_score(client):
     lumbar = make_case(levels=((Level.L2, Level.L2),), difficulty=Case.Difficulty.FOUNDATION)
-    cervical = make_case(final="Radiation myelitis", final_aliases="", levels=((Level.C5, Level.C6),),
-                         findings=[{"compartment": "intramedullary"}], primary=None,
-                         difficulty=Case.Difficulty.ADVANCED)
+    cervical = make_case(
+        final="Radiation myelitis",
+        final_aliases="",
+        levels=((Level.C5, Level.C6),),
+        findings=[{"compartment": "intramedullary"}],
+        primary=None,
+        difficulty=Case.Difficulty.ADVANCED,
+    )
     run = start_quiz(client, mode="exam", count=2)
     finish(client, run, lambda case: "IDEM metastasis" if case == lumbar else "Multiple sclerosis")
     page = client.get(f"/quiz/{run.token}/").content.decode()
@@ -99,6 +105,7 @@ def test_summary_query_count_is_constant(client, django_assert_num_queries, size
 
 def test_partial_credit_is_summed_and_said_plainly(client):
     from tests.factories import make_diagnosis
+
     spinal = make_diagnosis("Spinal metastasis")
     make_diagnosis("Intradural extramedullary metastasis", aliases="IDEM metastasis", broader=spinal)
     lumbar = make_case(levels=((Level.L2, Level.L2),))
@@ -111,8 +118,10 @@ def test_partial_credit_is_summed_and_said_plainly(client):
     assert "1 answer names the right family rather than the diagnosis: 0.5 of a point each." in page
     row = re.search(rf'<a href="{thoracic.get_answer_url()}">.*?</tr>', page, re.S).group(0)
     assert "<td>Right family: a broader term</td>" in row
-    assert re.search(r'<tr class="result result--broader">\s*<td>\d</td>\s*<td><a href="'
-                     + re.escape(thoracic.get_answer_url()), page)
+    assert re.search(
+        r'<tr class="result result--broader">\s*<td>\d</td>\s*<td><a href="' + re.escape(thoracic.get_answer_url()),
+        page,
+    )
     assert re.search(r"<th scope=\"row\">Thoracic</th><td>0.5 of 1</td><td>50%</td>", page)
     assert re.search(r"<th scope=\"row\">Lumbar</th><td>1 of 1</td><td>100%</td>", page)
 

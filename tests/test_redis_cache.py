@@ -3,6 +3,7 @@
 In make test's PostgreSQL pass the whole suite already runs on the Redis that tests/services.py
 started; in the SQLite pass these tests start their own on a free loopback port (and stop it).
 """
+
 import os
 import subprocess
 import sys
@@ -49,7 +50,11 @@ def redis_cache(settings, redis_url):
 
 def manage_shell(redis_url, code):
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "REDIS_URL": redis_url},
     )
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
 """When a case comes back for review: FSRS behind quiz.scheduling.schedule_review, time passed in."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,8 +48,11 @@ def test_the_due_time_follows_the_injected_now_and_the_state_round_trips():
 def test_the_review_queue_holds_what_is_due_by_the_end_of_today():
     user = User.objects.create_user("ada")
     cases = [make_case() for _ in range(4)]
-    for case, due in zip(cases, [NOW - timedelta(days=3), NOW + timedelta(hours=10), NOW + timedelta(days=1),
-                                 NOW + timedelta(days=20)]):
+    for case, due in zip(
+        cases,
+        [NOW - timedelta(days=3), NOW + timedelta(hours=10), NOW + timedelta(days=1), NOW + timedelta(days=20)],
+        strict=True,
+    ):
         ReviewCard.objects.create(user=user, case=case, due=due, last_reviewed_at=NOW - timedelta(days=5))
     ReviewCard.objects.create(user=User.objects.create_user("ben"), case=cases[3], due=NOW, last_reviewed_at=NOW)
     assert [card.case for card in ReviewCard.objects.filter(user=user).due(now=NOW)] == cases[:2]

@@ -1,4 +1,5 @@
 """Deploy-time configuration comes from the environment and fails loudly when wrong."""
+
 import os
 import subprocess
 import sys
@@ -15,7 +16,11 @@ PRODUCTION = {
 def manage(*args, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -46,8 +51,10 @@ def test_database_url_is_honoured(tmp_path):
 
 
 def test_ssl_redirect_can_be_turned_off_behind_a_tls_proxy():
-    code = ("from django.conf import settings; "
-            "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE)")
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE)"
+    )
     on = manage("shell", "--no-imports", "-c", code, **PRODUCTION)
     off = manage("shell", "--no-imports", "-c", code, DJANGO_SECURE_SSL_REDIRECT="0", **PRODUCTION)
     assert on.stdout.split() == ["True", "True"], on.stderr

@@ -1,4 +1,5 @@
 """Slugs: never the answer, never empty, and a published case's old address keeps working."""
+
 import re
 
 import pytest
@@ -45,7 +46,8 @@ def test_a_published_case_renamed_in_the_admin_redirects_from_its_old_address(ed
     assert change_slug(editor_client, case, "woman-with-weakness-of-both-legs").status_code == 302
 
     assert list(FormerSlug.objects.values_list("slug", "case__slug")) == [
-        ("woman-with-leg-weakness", "woman-with-weakness-of-both-legs")]
+        ("woman-with-leg-weakness", "woman-with-weakness-of-both-legs")
+    ]
     page = client.get("/cases/woman-with-leg-weakness/")
     assert page.status_code == 301 and page["Location"] == "/cases/woman-with-weakness-of-both-legs/"
     answer = client.get("/cases/woman-with-leg-weakness/answer/")
@@ -107,13 +109,17 @@ def test_accented_and_ligature_titles_are_transliterated():
     assert case.slug == "aerodrom-arbeiter-58-mit-ruckenschmerz-und-oedem-der-fusse"
 
 
-@pytest.mark.parametrize(("url", "model", "prefix"), [
-    ("admin:cases_diagnosis_add", Diagnosis, "diagnosis"),
-    ("admin:cases_primarytumour_add", PrimaryTumour, "primary"),
-])
+@pytest.mark.parametrize(
+    ("url", "model", "prefix"),
+    [
+        ("admin:cases_diagnosis_add", Diagnosis, "diagnosis"),
+        ("admin:cases_primarytumour_add", PrimaryTumour, "primary"),
+    ],
+)
 def test_vocabulary_named_in_japanese_gets_a_neutral_slug(editor_client, url, model, prefix):
-    response = editor_client.post(reverse(url), {"name": "神経鞘腫", "slug": "", "aliases": "", "summary": "",
-                                                 "distinguishing_features": ""})
+    response = editor_client.post(
+        reverse(url), {"name": "神経鞘腫", "slug": "", "aliases": "", "summary": "", "distinguishing_features": ""}
+    )
     assert response.status_code == 302, response.text
     assert re.fullmatch(rf"{prefix}-[0-9a-f]{{6}}", model.objects.get().slug)
 

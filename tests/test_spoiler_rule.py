@@ -1,5 +1,6 @@
 """One spoiler rule for every presentation-side field, wherever a case is written: the admin's case page,
 the publish action and case files. The rule is cases.text.mentions, the grader's own matcher."""
+
 import pytest
 import yaml
 from django.core.management import CommandError
@@ -25,7 +26,8 @@ NAMED = [
 
 @pytest.mark.parametrize(("field", "text"), NAMED)
 def test_the_case_page_refuses_a_presentation_field_that_names_the_answer_next_to_that_field(
-        editor_client, field, text):
+    editor_client, field, text
+):
     data = case_post()
     data[field] = text
 
@@ -72,8 +74,8 @@ def test_an_abbreviation_that_is_an_alias_is_a_spoiler_but_not_inside_a_longer_w
 
 def test_changing_only_the_final_diagnosis_rechecks_the_title(editor_client):
     from tests.test_admin import change_post
-    case = make_case(title="Woman with meningiomas", status=Case.Status.DRAFT,
-                     differentials=("Meningioma",))
+
+    case = make_case(title="Woman with meningiomas", status=Case.Status.DRAFT, differentials=("Meningioma",))
     data = change_post(case)
     del data["differentials-0-is_final"]
     data["differentials-1-is_final"] = "on"  # Meningioma becomes the answer the title already names
@@ -85,29 +87,56 @@ def test_changing_only_the_final_diagnosis_rechecks_the_title(editor_client):
 
 
 def test_a_draft_that_names_its_answer_is_not_published(editor_client):
-    draft = make_case(title="Woman with back pain", status=Case.Status.DRAFT,
-                      findings=[{"signal": "Typical of IDEM metastases"}])
+    draft = make_case(
+        title="Woman with back pain", status=Case.Status.DRAFT, findings=[{"signal": "Typical of IDEM metastases"}]
+    )
 
     response = publish(editor_client, draft)
 
     assert "was not published: it gives the answer away (imaging finding 1: signal names “IDEM metastasis”" in (
-        response.text)
+        response.text
+    )
     draft.refresh_from_db()
     assert draft.status == Case.Status.DRAFT and draft.published_at is None
 
 
-@pytest.mark.parametrize(("model", "field", "text", "line"), [
-    ("case", "title", "Woman with IDEM mets", "case {slug}: title: contains “IDEM metastasis”"),
-    ("case", "presentation", "Known intradural extramedullary metastases.",
-     "case {slug}: presentation: contains “Intradural extramedullary metastasis”"),
-    ("case", "slug", "woman-with-idem-metastases", "case woman-with-idem-metastases: slug: contains “IDEM metastasis”"),
-    ("imagingfinding", "technique", "IDEM metastasis protocol", "case {slug}: imaging finding 1: technique: contains"),
-    ("imagingfinding", "signal", "as in IDEM metastases", "case {slug}: imaging finding 1: signal: contains"),
-    ("imagingfinding", "enhancement", "like intradural-extramedullary metastasis",
-     "case {slug}: imaging finding 1: enhancement: contains"),
-    ("imagingfinding", "description", "Intradural extramedullary metastases at L1.",
-     "case {slug}: imaging finding 1: description: contains"),
-])
+@pytest.mark.parametrize(
+    ("model", "field", "text", "line"),
+    [
+        ("case", "title", "Woman with IDEM mets", "case {slug}: title: contains “IDEM metastasis”"),
+        (
+            "case",
+            "presentation",
+            "Known intradural extramedullary metastases.",
+            "case {slug}: presentation: contains “Intradural extramedullary metastasis”",
+        ),
+        (
+            "case",
+            "slug",
+            "woman-with-idem-metastases",
+            "case woman-with-idem-metastases: slug: contains “IDEM metastasis”",
+        ),
+        (
+            "imagingfinding",
+            "technique",
+            "IDEM metastasis protocol",
+            "case {slug}: imaging finding 1: technique: contains",
+        ),
+        ("imagingfinding", "signal", "as in IDEM metastases", "case {slug}: imaging finding 1: signal: contains"),
+        (
+            "imagingfinding",
+            "enhancement",
+            "like intradural-extramedullary metastasis",
+            "case {slug}: imaging finding 1: enhancement: contains",
+        ),
+        (
+            "imagingfinding",
+            "description",
+            "Intradural extramedullary metastases at L1.",
+            "case {slug}: imaging finding 1: description: contains",
+        ),
+    ],
+)
 def test_a_case_file_that_names_the_answer_anywhere_before_the_reveal_is_refused(tmp_path, model, field, text, line):
     data = yaml.safe_load(GOOD)
     if field == "slug":

@@ -3,6 +3,7 @@
 Runs in make test's PostgreSQL pass (tests/services.py starts PostgreSQL and Redis). Two Django
 servers are started on their own loopback ports against the test database.
 """
+
 import html
 import http.cookiejar
 import os
@@ -62,14 +63,20 @@ def two_servers():
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("needs PostgreSQL and Redis (the second pass of make test)")
     settings = connection.settings_dict
-    env = {**os.environ, "DATABASE_URL": (
-        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": (f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"),
+    }
     servers = []
     for _ in range(2):
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         servers.append((process, f"http://127.0.0.1:{port}"))
     try:
         for process, url in servers:
@@ -109,12 +116,15 @@ def test_an_edit_through_one_server_shows_on_the_next_request_to_the_other(two_s
 
     staff = Browser()
     staff.get(first + "/admin/login/")
-    status, _, _ = staff.post(first + "/admin/login/?next=/admin/", {
-        "username": "editor", "password": "a long enough passphrase", "next": "/admin/"})
+    status, _, _ = staff.post(
+        first + "/admin/login/?next=/admin/",
+        {"username": "editor", "password": "a long enough passphrase", "next": "/admin/"},
+    )
     assert status == 302
     staff.get(first + "/admin/cases/case/")
-    status, _, _ = staff.post(first + "/admin/cases/case/", {
-        "action": "publish", "_selected_action": str(draft.pk), "index": "0"})
+    status, _, _ = staff.post(
+        first + "/admin/cases/case/", {"action": "publish", "_selected_action": str(draft.pk), "index": "0"}
+    )
     assert status == 302
 
     status, page, _ = resident.get(second + "/")  # the very next request, to the other server
@@ -128,8 +138,9 @@ def test_a_quiz_started_on_one_server_continues_on_the_other(two_servers):
     make_case()
     resident = Browser()
     resident.get(first + "/quiz/")
-    status, _, headers = resident.post(first + "/quiz/", {
-        "count": "2", "mode": "practice", "answer_format": "free_text"})
+    status, _, headers = resident.post(
+        first + "/quiz/", {"count": "2", "mode": "practice", "answer_format": "free_text"}
+    )
     assert status == 302
     question = headers["Location"]
     status, page, _ = resident.get(second + question)

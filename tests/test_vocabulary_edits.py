@@ -1,5 +1,6 @@
 """Renaming a diagnosis, adding an alias, merging entries or importing a vocabulary file re-checks the
 published cases the entry answers: an edit that would make one name its answer is refused, nothing saved."""
+
 import pytest
 from django.core.management import CommandError
 from django.urls import reverse
@@ -17,23 +18,39 @@ CHANGELIST = reverse("admin:cases_diagnosis_changelist")
 
 
 def diagnosis_post(diagnosis, **changes):
-    return {"name": diagnosis.name, "slug": diagnosis.slug, "aliases": diagnosis.aliases, "broader": "",
-            "summary": diagnosis.summary, "distinguishing_features": "", **changes}
+    return {
+        "name": diagnosis.name,
+        "slug": diagnosis.slug,
+        "aliases": diagnosis.aliases,
+        "broader": "",
+        "summary": diagnosis.summary,
+        "distinguishing_features": "",
+        **changes,
+    }
 
 
 @pytest.fixture
 def hidden_answer():
     """A published case answered by 'Spinal epidural abscess' whose presentation mentions an epidural collection."""
-    return make_case(title="Man with fever and back pain", final="Spinal epidural abscess", final_aliases="SEA",
-                     presentation="Fever, then an epidural collection on the outside scan.", differentials=())
+    return make_case(
+        title="Man with fever and back pain",
+        final="Spinal epidural abscess",
+        final_aliases="SEA",
+        presentation="Fever, then an epidural collection on the outside scan.",
+        differentials=(),
+    )
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("aliases", "SEA\nEpidural collection"),  # a new alias the presentation already uses
-    ("name", "Epidural collections"),  # a rename, in the plural
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("aliases", "SEA\nEpidural collection"),  # a new alias the presentation already uses
+        ("name", "Epidural collections"),  # a rename, in the plural
+    ],
+)
 def test_a_vocabulary_edit_that_would_spoil_a_published_case_is_refused_listing_the_case(
-        editor_client, hidden_answer, field, value):
+    editor_client, hidden_answer, field, value
+):
     diagnosis = Diagnosis.objects.get(name="Spinal epidural abscess")
     url = reverse("admin:cases_diagnosis_change", args=[diagnosis.pk])
 
@@ -69,17 +86,26 @@ def test_a_merge_that_would_spoil_a_published_case_is_refused_and_nothing_is_mer
 
 
 def test_a_file_holding_only_a_diagnosis_that_would_spoil_a_published_case_is_refused(tmp_path, hidden_answer):
-    data = [{"model": "cases.diagnosis", "fields": {
-        "name": "Spinal epidural abscess", "slug": "spinal-epidural-abscess", "aliases": "SEA\nEpidural collection",
-        "summary": "Summary of Spinal epidural abscess."}}]
+    data = [
+        {
+            "model": "cases.diagnosis",
+            "fields": {
+                "name": "Spinal epidural abscess",
+                "slug": "spinal-epidural-abscess",
+                "aliases": "SEA\nEpidural collection",
+                "summary": "Summary of Spinal epidural abscess.",
+            },
+        }
+    ]
     before = database()
 
     with pytest.raises(CommandError) as refused:
         import_file(write(tmp_path, data))
 
-    assert ("diagnosis spinal-epidural-abscess: its names would give away the published case "
-            f"{hidden_answer.slug} (“Man with fever and back pain”): presentation names “Epidural collection”"
-            ) in str(refused.value)
+    assert (
+        "diagnosis spinal-epidural-abscess: its names would give away the published case "
+        f"{hidden_answer.slug} (“Man with fever and back pain”): presentation names “Epidural collection”"
+    ) in str(refused.value)
     assert database() == before
 
 
@@ -88,8 +114,10 @@ def test_importing_a_changed_diagnosis_reports_it_updated_and_an_unchanged_one_u
     make_diagnosis("Schwannoma", summary="Summary of Schwannoma.")
     data = [
         {"model": "cases.diagnosis", "fields": {"name": "Meningioma", "slug": "meningioma", "summary": "New."}},
-        {"model": "cases.diagnosis", "fields": {"name": "Schwannoma", "slug": "schwannoma",
-                                                "summary": "Summary of Schwannoma."}},
+        {
+            "model": "cases.diagnosis",
+            "fields": {"name": "Schwannoma", "slug": "schwannoma", "summary": "Summary of Schwannoma."},
+        },
     ]
     path = write(tmp_path, data)
 
@@ -109,8 +137,9 @@ JUNK = ["abc", "", "1.5", "-1", "1e3", "²", " 1", "1; DROP TABLE", "9" * 40, "�
 @pytest.mark.parametrize("junk", JUNK)
 def test_a_merge_with_a_junk_id_to_keep_explains_and_merges_nothing(editor_client, junk):
     first, second = make_diagnosis("Meningioma"), make_diagnosis("Meningiomatosis")
-    response = editor_client.post(CHANGELIST, {
-        "action": "merge", "_selected_action": [first.pk, second.pk], "post": "yes", "keep": junk})
+    response = editor_client.post(
+        CHANGELIST, {"action": "merge", "_selected_action": [first.pk, second.pk], "post": "yes", "keep": junk}
+    )
     assert response.status_code == 200
     assert "Choose one of the selected entries to keep." in response.text
     assert Diagnosis.objects.count() == 2
@@ -121,12 +150,15 @@ def test_a_merge_with_a_junk_id_to_keep_explains_and_merges_nothing(editor_clien
 def test_junk_selected_ids_never_give_a_server_error(junk):
     from django.contrib.auth.models import User
     from django.test import Client
+
     user, _ = User.objects.get_or_create(username="boss", defaults={"is_staff": True, "is_superuser": True})
     client = Client()
     client.force_login(user)
     first = make_diagnosis("Meningioma")
-    for data in ({"action": "merge", "_selected_action": [first.pk, junk]},
-                 {"action": "merge", "_selected_action": [first.pk], "post": "yes", "keep": junk}):
+    for data in (
+        {"action": "merge", "_selected_action": [first.pk, junk]},
+        {"action": "merge", "_selected_action": [first.pk], "post": "yes", "keep": junk},
+    ):
         response = client.post(CHANGELIST, data, follow=True)
         assert response.status_code == 200
     assert Diagnosis.objects.filter(pk=first.pk).exists()

@@ -4,6 +4,7 @@ The corpus lives in ../shared/data/xss/ (MIT; see its README) and is read from t
 copied into the project. Where it is absent the corpus tests skip; the hand-written vectors
 always run.
 """
+
 import pytest
 
 from cases.models import Case, Diagnosis, ImagingFinding
@@ -12,8 +13,13 @@ from .factories import make_case
 from .test_markdown import HAND_WRITTEN, XSS_DIR, assert_safe, xss_payloads
 
 MARKDOWN_FIELDS = [
-    (Case, "presentation"), (Case, "discussion"), (Case, "teaching_points"), (Case, "management_outcome"),
-    (ImagingFinding, "description"), (Diagnosis, "summary"), (Diagnosis, "distinguishing_features"),
+    (Case, "presentation"),
+    (Case, "discussion"),
+    (Case, "teaching_points"),
+    (Case, "management_outcome"),
+    (ImagingFinding, "description"),
+    (Diagnosis, "summary"),
+    (Diagnosis, "distinguishing_features"),
 ]
 
 
@@ -43,7 +49,7 @@ def test_stored_html_of_a_case_full_of_payloads_is_safe():
 
 
 def chunks(items, size):
-    return ["\n\n".join(items[i:i + size]) for i in range(0, len(items), size)]
+    return ["\n\n".join(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 @pytest.mark.browser
@@ -53,7 +59,9 @@ def test_pages_full_of_payloads_fire_no_dialog_even_without_the_csp(live_server,
     payloads = HAND_WRITTEN + corpus()
     parts = chunks(payloads, 100)
     case = make_case(
-        presentation=parts[0], discussion=parts[1 % len(parts)], teaching_points=parts[2 % len(parts)],
+        presentation=parts[0],
+        discussion=parts[1 % len(parts)],
+        teaching_points=parts[2 % len(parts)],
         management_outcome=parts[3 % len(parts)],
         findings=[{"description": part} for part in parts],
     )

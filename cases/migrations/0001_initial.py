@@ -10,7 +10,6 @@ import cases.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,164 +18,733 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Diagnosis',
+            name="Diagnosis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="ANSWER. The entity's usual name.", max_length=160, unique=True)),
-                ('slug', models.SlugField(max_length=180, unique=True)),
-                ('aliases', models.TextField(blank=True, help_text="ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); free-text quiz answers are graded against the name and these.")),
-                ('summary', models.TextField(blank=True, help_text='ANSWER. Markdown: what the entity is, in our own words, cited.')),
-                ('summary_html', models.TextField(blank=True, editable=False)),
-                ('distinguishing_features', models.TextField(blank=True, help_text='ANSWER. Markdown: the imaging and clinical features that set it apart.')),
-                ('distinguishing_features_html', models.TextField(blank=True, editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="ANSWER. The entity's usual name.", max_length=160, unique=True)),
+                ("slug", models.SlugField(max_length=180, unique=True)),
+                (
+                    "aliases",
+                    models.TextField(
+                        blank=True,
+                        help_text="ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); free-text quiz answers are graded against the name and these.",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        blank=True, help_text="ANSWER. Markdown: what the entity is, in our own words, cited."
+                    ),
+                ),
+                ("summary_html", models.TextField(blank=True, editable=False)),
+                (
+                    "distinguishing_features",
+                    models.TextField(
+                        blank=True, help_text="ANSWER. Markdown: the imaging and clinical features that set it apart."
+                    ),
+                ),
+                ("distinguishing_features_html", models.TextField(blank=True, editable=False)),
             ],
             options={
-                'verbose_name_plural': 'diagnoses',
-                'ordering': ['name'],
+                "verbose_name_plural": "diagnoses",
+                "ordering": ["name"],
             },
             bases=(cases.models.DerivedFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='PrimaryTumour',
+            name="PrimaryTumour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="PRESENTATION. e.g. 'Breast carcinoma'.", max_length=120, unique=True)),
-                ('slug', models.SlugField(max_length=140, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="PRESENTATION. e.g. 'Breast carcinoma'.", max_length=120, unique=True),
+                ),
+                ("slug", models.SlugField(max_length=140, unique=True)),
             ],
             options={
-                'verbose_name': 'primary tumour',
-                'ordering': ['name'],
+                "verbose_name": "primary tumour",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(help_text="PRESENTATION (visible before the reveal). A neutral title describing the presentation, never the diagnosis: e.g. '52-year-old woman with progressive left leg heaviness'.", max_length=200)),
-                ('slug', models.SlugField(help_text='Made from the title; it appears in the URL.', max_length=220, unique=True)),
-                ('age', models.PositiveSmallIntegerField(blank=True, help_text='PRESENTATION (visible before the reveal). Age in years at presentation. Leave empty when the source does not give it.', null=True, validators=[django.core.validators.MaxValueValidator(120)])),
-                ('sex', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male')], help_text="PRESENTATION (visible before the reveal). Leave 'not stated' when the source does not say.", max_length=6)),
-                ('presentation', models.TextField(help_text='PRESENTATION (visible before the reveal). Markdown: the clinical presentation and history, up to the imaging.')),
-                ('presentation_html', models.TextField(blank=True, editable=False)),
-                ('difficulty', models.PositiveSmallIntegerField(choices=[(1, 'Foundation'), (2, 'Intermediate'), (3, 'Advanced')], default=2, help_text='PRESENTATION (visible before the reveal). For filtering.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], db_index=True, default='draft', help_text='Drafts are visible only to staff.', max_length=10)),
-                ('source_language', models.CharField(choices=[('en', 'English'), ('fr', 'French'), ('es', 'Spanish'), ('de', 'German'), ('it', 'Italian'), ('pt', 'Portuguese'), ('ja', 'Japanese')], default='en', help_text='The language of the source document this case was written from.', max_length=2)),
-                ('proven_by', models.CharField(choices=[('histology', 'Histology'), ('culture', 'Culture'), ('imaging', 'Imaging'), ('follow_up', 'Clinical and imaging follow-up'), ('not_stated', 'Not stated in the source')], default='not_stated', help_text='ANSWER (shown only after the reveal). How the final diagnosis was established.', max_length=12)),
-                ('proof_details', models.CharField(blank=True, help_text="ANSWER (shown only after the reveal). One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.", max_length=300)),
-                ('discussion', models.TextField(blank=True, help_text='ANSWER (shown only after the reveal). Markdown.')),
-                ('discussion_html', models.TextField(blank=True, editable=False)),
-                ('teaching_points', models.TextField(blank=True, help_text='ANSWER (shown only after the reveal). Markdown, usually a short list.')),
-                ('teaching_points_html', models.TextField(blank=True, editable=False)),
-                ('management_outcome', models.TextField(blank=True, help_text='ANSWER (shown only after the reveal). Markdown: treatment and outcome, only as far as the source reports them.')),
-                ('management_outcome_html', models.TextField(blank=True, editable=False)),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('known_primary', models.ForeignKey(blank=True, help_text='PRESENTATION (visible before the reveal). Only a primary tumour already known at presentation; one the work-up discovers belongs in the answer.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.primarytumour')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="PRESENTATION (visible before the reveal). A neutral title describing the presentation, never the diagnosis: e.g. '52-year-old woman with progressive left leg heaviness'.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Made from the title; it appears in the URL.", max_length=220, unique=True
+                    ),
+                ),
+                (
+                    "age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="PRESENTATION (visible before the reveal). Age in years at presentation. Leave empty when the source does not give it.",
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(120)],
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("female", "Female"), ("male", "Male")],
+                        help_text="PRESENTATION (visible before the reveal). Leave 'not stated' when the source does not say.",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "presentation",
+                    models.TextField(
+                        help_text="PRESENTATION (visible before the reveal). Markdown: the clinical presentation and history, up to the imaging."
+                    ),
+                ),
+                ("presentation_html", models.TextField(blank=True, editable=False)),
+                (
+                    "difficulty",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Foundation"), (2, "Intermediate"), (3, "Advanced")],
+                        default=2,
+                        help_text="PRESENTATION (visible before the reveal). For filtering.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        db_index=True,
+                        default="draft",
+                        help_text="Drafts are visible only to staff.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source_language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("fr", "French"),
+                            ("es", "Spanish"),
+                            ("de", "German"),
+                            ("it", "Italian"),
+                            ("pt", "Portuguese"),
+                            ("ja", "Japanese"),
+                        ],
+                        default="en",
+                        help_text="The language of the source document this case was written from.",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "proven_by",
+                    models.CharField(
+                        choices=[
+                            ("histology", "Histology"),
+                            ("culture", "Culture"),
+                            ("imaging", "Imaging"),
+                            ("follow_up", "Clinical and imaging follow-up"),
+                            ("not_stated", "Not stated in the source"),
+                        ],
+                        default="not_stated",
+                        help_text="ANSWER (shown only after the reveal). How the final diagnosis was established.",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "proof_details",
+                    models.CharField(
+                        blank=True,
+                        help_text="ANSWER (shown only after the reveal). One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "discussion",
+                    models.TextField(blank=True, help_text="ANSWER (shown only after the reveal). Markdown."),
+                ),
+                ("discussion_html", models.TextField(blank=True, editable=False)),
+                (
+                    "teaching_points",
+                    models.TextField(
+                        blank=True, help_text="ANSWER (shown only after the reveal). Markdown, usually a short list."
+                    ),
+                ),
+                ("teaching_points_html", models.TextField(blank=True, editable=False)),
+                (
+                    "management_outcome",
+                    models.TextField(
+                        blank=True,
+                        help_text="ANSWER (shown only after the reveal). Markdown: treatment and outcome, only as far as the source reports them.",
+                    ),
+                ),
+                ("management_outcome_html", models.TextField(blank=True, editable=False)),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "known_primary",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="PRESENTATION (visible before the reveal). Only a primary tumour already known at presentation; one the work-up discovers belongs in the answer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.primarytumour",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
             bases=(cases.models.DerivedFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Reference',
+            name="Reference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=1)),
-                ('is_source', models.BooleanField(default=False, help_text='ANSWER (shown only after the reveal). Tick for the document this case was written from (one per case).')),
-                ('citation', models.TextField(help_text='ANSWER (shown only after the reveal). Authors, title, journal, year, as the source gives them.')),
-                ('doi', models.CharField(blank=True, help_text='ANSWER (shown only after the reveal). ', max_length=200, validators=[django.core.validators.RegexValidator('^10\\.\\d{4,9}/\\S+$', 'Enter a DOI such as 10.1212/CON.0000000000000926 (no https://doi.org/ prefix).')])),
-                ('pmid', models.CharField(blank=True, help_text='ANSWER (shown only after the reveal). ', max_length=9, validators=[django.core.validators.RegexValidator('^[1-9]\\d{0,8}$', 'A PubMed ID is a number of up to nine digits, such as 33522744.')])),
-                ('url', models.URLField(blank=True, help_text='ANSWER (shown only after the reveal). ')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "is_source",
+                    models.BooleanField(
+                        default=False,
+                        help_text="ANSWER (shown only after the reveal). Tick for the document this case was written from (one per case).",
+                    ),
+                ),
+                (
+                    "citation",
+                    models.TextField(
+                        help_text="ANSWER (shown only after the reveal). Authors, title, journal, year, as the source gives them."
+                    ),
+                ),
+                (
+                    "doi",
+                    models.CharField(
+                        blank=True,
+                        help_text="ANSWER (shown only after the reveal). ",
+                        max_length=200,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^10\\.\\d{4,9}/\\S+$",
+                                "Enter a DOI such as 10.1212/CON.0000000000000926 (no https://doi.org/ prefix).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "pmid",
+                    models.CharField(
+                        blank=True,
+                        help_text="ANSWER (shown only after the reveal). ",
+                        max_length=9,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[1-9]\\d{0,8}$", "A PubMed ID is a number of up to nine digits, such as 33522744."
+                            )
+                        ],
+                    ),
+                ),
+                ("url", models.URLField(blank=True, help_text="ANSWER (shown only after the reveal). ")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="references", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'order'],
+                "ordering": ["case", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Differential',
+            name="Differential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=1)),
-                ('is_final', models.BooleanField(default=False, help_text='ANSWER (shown only after the reveal). Tick for the proven diagnosis. Exactly one per case.')),
-                ('favours', models.TextField(blank=True, help_text='ANSWER (shown only after the reveal). What in this case speaks for it.')),
-                ('against', models.TextField(blank=True, help_text='ANSWER (shown only after the reveal). What in this case speaks against it.')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='differentials', to='cases.case')),
-                ('diagnosis', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='differentials', to='cases.diagnosis')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "is_final",
+                    models.BooleanField(
+                        default=False,
+                        help_text="ANSWER (shown only after the reveal). Tick for the proven diagnosis. Exactly one per case.",
+                    ),
+                ),
+                (
+                    "favours",
+                    models.TextField(
+                        blank=True, help_text="ANSWER (shown only after the reveal). What in this case speaks for it."
+                    ),
+                ),
+                (
+                    "against",
+                    models.TextField(
+                        blank=True,
+                        help_text="ANSWER (shown only after the reveal). What in this case speaks against it.",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="differentials", to="cases.case"
+                    ),
+                ),
+                (
+                    "diagnosis",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="differentials", to="cases.diagnosis"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'order'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_final', True)), fields=('case',), name='one_final_diagnosis_per_case', violation_error_message='A case has exactly one final diagnosis.'), models.UniqueConstraint(fields=('case', 'diagnosis'), name='differential_diagnosis_once_per_case', violation_error_message="This diagnosis is already in the case's differential.")],
+                "ordering": ["case", "order"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_final", True)),
+                        fields=("case",),
+                        name="one_final_diagnosis_per_case",
+                        violation_error_message="A case has exactly one final diagnosis.",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("case", "diagnosis"),
+                        name="differential_diagnosis_once_per_case",
+                        violation_error_message="This diagnosis is already in the case's differential.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ImagingFinding',
+            name="ImagingFinding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=1)),
-                ('modality', models.CharField(choices=[('mri', 'MRI'), ('ct', 'CT'), ('radiograph', 'Radiograph'), ('pet', 'PET'), ('bone_scan', 'Bone scan'), ('myelography', 'Myelography')], help_text='PRESENTATION (visible before the reveal). ', max_length=12)),
-                ('technique', models.CharField(blank=True, help_text='PRESENTATION (visible before the reveal). Sequence or technique: T1, T2, STIR, post-contrast T1…', max_length=120)),
-                ('plane', models.CharField(blank=True, choices=[('sagittal', 'Sagittal'), ('axial', 'Axial'), ('coronal', 'Coronal'), ('projection', 'Projection (AP / lateral)')], help_text='PRESENTATION (visible before the reveal). ', max_length=12)),
-                ('first_level', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'C1'), (2, 'C2'), (3, 'C3'), (4, 'C4'), (5, 'C5'), (6, 'C6'), (7, 'C7'), (8, 'T1'), (9, 'T2'), (10, 'T3'), (11, 'T4'), (12, 'T5'), (13, 'T6'), (14, 'T7'), (15, 'T8'), (16, 'T9'), (17, 'T10'), (18, 'T11'), (19, 'T12'), (20, 'L1'), (21, 'L2'), (22, 'L3'), (23, 'L4'), (24, 'L5'), (25, 'S1'), (26, 'S2'), (27, 'S3'), (28, 'S4'), (29, 'S5'), (30, 'Coccyx')], help_text='PRESENTATION (visible before the reveal). ', null=True)),
-                ('last_level', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'C1'), (2, 'C2'), (3, 'C3'), (4, 'C4'), (5, 'C5'), (6, 'C6'), (7, 'C7'), (8, 'T1'), (9, 'T2'), (10, 'T3'), (11, 'T4'), (12, 'T5'), (13, 'T6'), (14, 'T7'), (15, 'T8'), (16, 'T9'), (17, 'T10'), (18, 'T11'), (19, 'T12'), (20, 'L1'), (21, 'L2'), (22, 'L3'), (23, 'L4'), (24, 'L5'), (25, 'S1'), (26, 'S2'), (27, 'S3'), (28, 'S4'), (29, 'S5'), (30, 'Coccyx')], help_text='PRESENTATION (visible before the reveal). ', null=True)),
-                ('compartment', models.CharField(blank=True, choices=[('intramedullary', 'Intramedullary'), ('intradural_extramedullary', 'Intradural extramedullary'), ('extradural', 'Extradural (epidural)'), ('vertebral_body', 'Vertebral body / posterior elements'), ('disc_endplates', 'Disc and endplates'), ('leptomeningeal', 'Leptomeningeal'), ('paraspinal', 'Paraspinal')], help_text='PRESENTATION (visible before the reveal). ', max_length=30)),
-                ('signal', models.CharField(blank=True, help_text='PRESENTATION (visible before the reveal). Signal or density, where stated.', max_length=200)),
-                ('enhancement', models.CharField(blank=True, help_text='PRESENTATION (visible before the reveal). Where stated.', max_length=200)),
-                ('description', models.TextField(help_text='PRESENTATION (visible before the reveal). Markdown: what is seen, descriptively. Not the conclusion.')),
-                ('description_html', models.TextField(blank=True, editable=False)),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[
+                            ("mri", "MRI"),
+                            ("ct", "CT"),
+                            ("radiograph", "Radiograph"),
+                            ("pet", "PET"),
+                            ("bone_scan", "Bone scan"),
+                            ("myelography", "Myelography"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). ",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "technique",
+                    models.CharField(
+                        blank=True,
+                        help_text="PRESENTATION (visible before the reveal). Sequence or technique: T1, T2, STIR, post-contrast T1…",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "plane",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sagittal", "Sagittal"),
+                            ("axial", "Axial"),
+                            ("coronal", "Coronal"),
+                            ("projection", "Projection (AP / lateral)"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). ",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "first_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "C1"),
+                            (2, "C2"),
+                            (3, "C3"),
+                            (4, "C4"),
+                            (5, "C5"),
+                            (6, "C6"),
+                            (7, "C7"),
+                            (8, "T1"),
+                            (9, "T2"),
+                            (10, "T3"),
+                            (11, "T4"),
+                            (12, "T5"),
+                            (13, "T6"),
+                            (14, "T7"),
+                            (15, "T8"),
+                            (16, "T9"),
+                            (17, "T10"),
+                            (18, "T11"),
+                            (19, "T12"),
+                            (20, "L1"),
+                            (21, "L2"),
+                            (22, "L3"),
+                            (23, "L4"),
+                            (24, "L5"),
+                            (25, "S1"),
+                            (26, "S2"),
+                            (27, "S3"),
+                            (28, "S4"),
+                            (29, "S5"),
+                            (30, "Coccyx"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). ",
+                        null=True,
+                    ),
+                ),
+                (
+                    "last_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "C1"),
+                            (2, "C2"),
+                            (3, "C3"),
+                            (4, "C4"),
+                            (5, "C5"),
+                            (6, "C6"),
+                            (7, "C7"),
+                            (8, "T1"),
+                            (9, "T2"),
+                            (10, "T3"),
+                            (11, "T4"),
+                            (12, "T5"),
+                            (13, "T6"),
+                            (14, "T7"),
+                            (15, "T8"),
+                            (16, "T9"),
+                            (17, "T10"),
+                            (18, "T11"),
+                            (19, "T12"),
+                            (20, "L1"),
+                            (21, "L2"),
+                            (22, "L3"),
+                            (23, "L4"),
+                            (24, "L5"),
+                            (25, "S1"),
+                            (26, "S2"),
+                            (27, "S3"),
+                            (28, "S4"),
+                            (29, "S5"),
+                            (30, "Coccyx"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). ",
+                        null=True,
+                    ),
+                ),
+                (
+                    "compartment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("intramedullary", "Intramedullary"),
+                            ("intradural_extramedullary", "Intradural extramedullary"),
+                            ("extradural", "Extradural (epidural)"),
+                            ("vertebral_body", "Vertebral body / posterior elements"),
+                            ("disc_endplates", "Disc and endplates"),
+                            ("leptomeningeal", "Leptomeningeal"),
+                            ("paraspinal", "Paraspinal"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). ",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "signal",
+                    models.CharField(
+                        blank=True,
+                        help_text="PRESENTATION (visible before the reveal). Signal or density, where stated.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "enhancement",
+                    models.CharField(
+                        blank=True, help_text="PRESENTATION (visible before the reveal). Where stated.", max_length=200
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        help_text="PRESENTATION (visible before the reveal). Markdown: what is seen, descriptively. Not the conclusion."
+                    ),
+                ),
+                ("description_html", models.TextField(blank=True, editable=False)),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="findings", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'order'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'order'), name='finding_order_unique'), models.CheckConstraint(condition=models.Q(models.Q(('first_level__isnull', True), ('last_level__isnull', True)), models.Q(('first_level__isnull', False), ('last_level__isnull', False)), _connector='OR'), name='finding_levels_given_together', violation_error_message='Give both the first and the last level, or neither.'), models.CheckConstraint(condition=models.Q(('first_level__isnull', True), ('first_level__lte', models.F('last_level')), _connector='OR'), name='finding_levels_in_order', violation_error_message='The first level must be at or above the last level (head to tail).'), models.CheckConstraint(condition=models.Q(('first_level__isnull', True), models.Q(('first_level__gte', 1), ('last_level__lte', 30)), _connector='OR'), name='finding_levels_exist', violation_error_message='Levels run from C1 to the coccyx.'), models.CheckConstraint(condition=models.Q(('modality__in', ['mri', 'ct', 'radiograph', 'pet', 'bone_scan', 'myelography'])), name='finding_modality_valid'), models.CheckConstraint(condition=models.Q(('compartment__in', ['', 'intramedullary', 'intradural_extramedullary', 'extradural', 'vertebral_body', 'disc_endplates', 'leptomeningeal', 'paraspinal'])), name='finding_compartment_valid'), models.CheckConstraint(condition=models.Q(('plane__in', ['', 'sagittal', 'axial', 'coronal', 'projection'])), name='finding_plane_valid')],
+                "ordering": ["case", "order"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case", "order"), name="finding_order_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("first_level__isnull", True), ("last_level__isnull", True)),
+                            models.Q(("first_level__isnull", False), ("last_level__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="finding_levels_given_together",
+                        violation_error_message="Give both the first and the last level, or neither.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_level__isnull", True), ("first_level__lte", models.F("last_level")), _connector="OR"
+                        ),
+                        name="finding_levels_in_order",
+                        violation_error_message="The first level must be at or above the last level (head to tail).",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_level__isnull", True),
+                            models.Q(("first_level__gte", 1), ("last_level__lte", 30)),
+                            _connector="OR",
+                        ),
+                        name="finding_levels_exist",
+                        violation_error_message="Levels run from C1 to the coccyx.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("modality__in", ["mri", "ct", "radiograph", "pet", "bone_scan", "myelography"])
+                        ),
+                        name="finding_modality_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "compartment__in",
+                                [
+                                    "",
+                                    "intramedullary",
+                                    "intradural_extramedullary",
+                                    "extradural",
+                                    "vertebral_body",
+                                    "disc_endplates",
+                                    "leptomeningeal",
+                                    "paraspinal",
+                                ],
+                            )
+                        ),
+                        name="finding_compartment_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("plane__in", ["", "sagittal", "axial", "coronal", "projection"])),
+                        name="finding_plane_valid",
+                    ),
+                ],
             },
             bases=(cases.models.DerivedFieldsMixin, cases.models.LevelSpanMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='LevelSpan',
+            name="LevelSpan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=1)),
-                ('first_level', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'C1'), (2, 'C2'), (3, 'C3'), (4, 'C4'), (5, 'C5'), (6, 'C6'), (7, 'C7'), (8, 'T1'), (9, 'T2'), (10, 'T3'), (11, 'T4'), (12, 'T5'), (13, 'T6'), (14, 'T7'), (15, 'T8'), (16, 'T9'), (17, 'T10'), (18, 'T11'), (19, 'T12'), (20, 'L1'), (21, 'L2'), (22, 'L3'), (23, 'L4'), (24, 'L5'), (25, 'S1'), (26, 'S2'), (27, 'S3'), (28, 'S4'), (29, 'S5'), (30, 'Coccyx')], help_text='PRESENTATION (visible before the reveal). Highest level involved.', null=True)),
-                ('last_level', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'C1'), (2, 'C2'), (3, 'C3'), (4, 'C4'), (5, 'C5'), (6, 'C6'), (7, 'C7'), (8, 'T1'), (9, 'T2'), (10, 'T3'), (11, 'T4'), (12, 'T5'), (13, 'T6'), (14, 'T7'), (15, 'T8'), (16, 'T9'), (17, 'T10'), (18, 'T11'), (19, 'T12'), (20, 'L1'), (21, 'L2'), (22, 'L3'), (23, 'L4'), (24, 'L5'), (25, 'S1'), (26, 'S2'), (27, 'S3'), (28, 'S4'), (29, 'S5'), (30, 'Coccyx')], help_text='PRESENTATION (visible before the reveal). Lowest level involved (same as first for one level).', null=True)),
-                ('region', models.CharField(blank=True, choices=[('cervical', 'Cervical'), ('thoracic', 'Thoracic'), ('lumbar', 'Lumbar'), ('sacral', 'Sacral'), ('coccygeal', 'Coccygeal')], help_text='PRESENTATION (visible before the reveal). Only when the source names the region but not the level; otherwise leave empty, the region follows from the levels.', max_length=10)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='level_spans', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "first_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "C1"),
+                            (2, "C2"),
+                            (3, "C3"),
+                            (4, "C4"),
+                            (5, "C5"),
+                            (6, "C6"),
+                            (7, "C7"),
+                            (8, "T1"),
+                            (9, "T2"),
+                            (10, "T3"),
+                            (11, "T4"),
+                            (12, "T5"),
+                            (13, "T6"),
+                            (14, "T7"),
+                            (15, "T8"),
+                            (16, "T9"),
+                            (17, "T10"),
+                            (18, "T11"),
+                            (19, "T12"),
+                            (20, "L1"),
+                            (21, "L2"),
+                            (22, "L3"),
+                            (23, "L4"),
+                            (24, "L5"),
+                            (25, "S1"),
+                            (26, "S2"),
+                            (27, "S3"),
+                            (28, "S4"),
+                            (29, "S5"),
+                            (30, "Coccyx"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). Highest level involved.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "last_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "C1"),
+                            (2, "C2"),
+                            (3, "C3"),
+                            (4, "C4"),
+                            (5, "C5"),
+                            (6, "C6"),
+                            (7, "C7"),
+                            (8, "T1"),
+                            (9, "T2"),
+                            (10, "T3"),
+                            (11, "T4"),
+                            (12, "T5"),
+                            (13, "T6"),
+                            (14, "T7"),
+                            (15, "T8"),
+                            (16, "T9"),
+                            (17, "T10"),
+                            (18, "T11"),
+                            (19, "T12"),
+                            (20, "L1"),
+                            (21, "L2"),
+                            (22, "L3"),
+                            (23, "L4"),
+                            (24, "L5"),
+                            (25, "S1"),
+                            (26, "S2"),
+                            (27, "S3"),
+                            (28, "S4"),
+                            (29, "S5"),
+                            (30, "Coccyx"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). Lowest level involved (same as first for one level).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("cervical", "Cervical"),
+                            ("thoracic", "Thoracic"),
+                            ("lumbar", "Lumbar"),
+                            ("sacral", "Sacral"),
+                            ("coccygeal", "Coccygeal"),
+                        ],
+                        help_text="PRESENTATION (visible before the reveal). Only when the source names the region but not the level; otherwise leave empty, the region follows from the levels.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="level_spans", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'involved levels',
-                'verbose_name_plural': 'involved levels',
-                'ordering': ['case', 'order'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'order'), name='level_span_order_unique'), models.CheckConstraint(condition=models.Q(models.Q(('first_level__isnull', True), ('last_level__isnull', True)), models.Q(('first_level__isnull', False), ('last_level__isnull', False)), _connector='OR'), name='level_span_levels_given_together', violation_error_message='Give both the first and the last level, or neither.'), models.CheckConstraint(condition=models.Q(('first_level__isnull', True), ('first_level__lte', models.F('last_level')), _connector='OR'), name='level_span_levels_in_order', violation_error_message='The first level must be at or above the last level (head to tail).'), models.CheckConstraint(condition=models.Q(('first_level__isnull', True), models.Q(('first_level__gte', 1), ('last_level__lte', 30)), _connector='OR'), name='level_span_levels_exist', violation_error_message='Levels run from C1 to the coccyx.'), models.CheckConstraint(condition=models.Q(models.Q(('first_level__isnull', False), ('region', '')), models.Q(('first_level__isnull', True), ('region__in', ['cervical', 'thoracic', 'lumbar', 'sacral', 'coccygeal'])), _connector='OR'), name='level_span_levels_or_region', violation_error_message='Give the levels, or (only when the source gives no level) the region.')],
+                "verbose_name": "involved levels",
+                "verbose_name_plural": "involved levels",
+                "ordering": ["case", "order"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case", "order"), name="level_span_order_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("first_level__isnull", True), ("last_level__isnull", True)),
+                            models.Q(("first_level__isnull", False), ("last_level__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="level_span_levels_given_together",
+                        violation_error_message="Give both the first and the last level, or neither.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_level__isnull", True), ("first_level__lte", models.F("last_level")), _connector="OR"
+                        ),
+                        name="level_span_levels_in_order",
+                        violation_error_message="The first level must be at or above the last level (head to tail).",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("first_level__isnull", True),
+                            models.Q(("first_level__gte", 1), ("last_level__lte", 30)),
+                            _connector="OR",
+                        ),
+                        name="level_span_levels_exist",
+                        violation_error_message="Levels run from C1 to the coccyx.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("first_level__isnull", False), ("region", "")),
+                            models.Q(
+                                ("first_level__isnull", True),
+                                ("region__in", ["cervical", "thoracic", "lumbar", "sacral", "coccygeal"]),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="level_span_levels_or_region",
+                        violation_error_message="Give the levels, or (only when the source gives no level) the region.",
+                    ),
+                ],
             },
             bases=(cases.models.LevelSpanMixin, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['', 'female', 'male'])), name='case_sex_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sex__in", ["", "female", "male"])), name="case_sex_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('difficulty__in', [1, 2, 3])), name='case_difficulty_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("difficulty__in", [1, 2, 3])), name="case_difficulty_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='case_status_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published"])), name="case_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('age__isnull', True), ('age__lte', 120), _connector='OR'), name='case_age_plausible'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("age__isnull", True), ("age__lte", 120), _connector="OR"), name="case_age_plausible"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reference',
-            constraint=models.UniqueConstraint(fields=('case', 'order'), name='reference_order_unique'),
+            model_name="reference",
+            constraint=models.UniqueConstraint(fields=("case", "order"), name="reference_order_unique"),
         ),
         migrations.AddConstraint(
-            model_name='reference',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_source', True)), fields=('case',), name='one_source_per_case'),
+            model_name="reference",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_source", True)), fields=("case",), name="one_source_per_case"
+            ),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['title'], 'permissions': [('publish_case', 'Can publish cases')]},
+            name="case",
+            options={"ordering": ["title"], "permissions": [("publish_case", "Can publish cases")]},
         ),
     ]

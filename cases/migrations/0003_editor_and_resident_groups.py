@@ -1,4 +1,5 @@
 """Editors write, review and publish cases in the admin; Residents only read the site."""
+
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -29,8 +30,10 @@ def make_groups(apps):
     Permission = apps.get_model("auth", "Permission")
     editors, _ = Group.objects.get_or_create(name="Editors")
     editors.permissions.set(
-        [*Permission.objects.filter(content_type__app_label="cases", codename__in=list(editor_codenames())),
-         Permission.objects.get(content_type__app_label="auth", codename="view_user")]
+        [
+            *Permission.objects.filter(content_type__app_label="cases", codename__in=list(editor_codenames())),
+            Permission.objects.get(content_type__app_label="auth", codename="view_user"),
+        ]
     )
     Group.objects.get_or_create(name="Residents")
 

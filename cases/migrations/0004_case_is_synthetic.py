@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_editor_and_resident_groups'),
+        ("cases", "0003_editor_and_resident_groups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='is_synthetic',
-            field=models.BooleanField(db_index=True, default=False, editable=False, help_text='Made up by seed_synthetic_cases for load testing; never a real teaching case.'),
+            model_name="case",
+            name="is_synthetic",
+            field=models.BooleanField(
+                db_index=True,
+                default=False,
+                editable=False,
+                help_text="Made up by seed_synthetic_cases for load testing; never a real teaching case.",
+            ),
         ),
     ]

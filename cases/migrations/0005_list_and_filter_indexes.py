@@ -5,31 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_case_is_synthetic'),
+        ("cases", "0004_case_is_synthetic"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'title'], name='case_status_title'),
+            model_name="case",
+            index=models.Index(fields=["status", "title"], name="case_status_title"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['updated_at'], name='case_updated_at'),
+            model_name="case",
+            index=models.Index(fields=["updated_at"], name="case_updated_at"),
         ),
         migrations.AddIndex(
-            model_name='imagingfinding',
-            index=models.Index(fields=['case', 'compartment'], name='finding_case_compartment'),
+            model_name="imagingfinding",
+            index=models.Index(fields=["case", "compartment"], name="finding_case_compartment"),
         ),
         migrations.AddIndex(
-            model_name='imagingfinding',
-            index=models.Index(fields=['case', 'modality'], name='finding_case_modality'),
+            model_name="imagingfinding",
+            index=models.Index(fields=["case", "modality"], name="finding_case_modality"),
         ),
         migrations.AddIndex(
-            model_name='levelspan',
-            index=models.Index(fields=['case', 'first_level', 'last_level'], name='level_span_case_levels'),
+            model_name="levelspan",
+            index=models.Index(fields=["case", "first_level", "last_level"], name="level_span_case_levels"),
         ),
     ]

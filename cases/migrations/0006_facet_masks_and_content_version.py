@@ -7,63 +7,75 @@ import cases.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_list_and_filter_indexes'),
+        ("cases", "0005_list_and_filter_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContentVersion',
+            name="ContentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=32)),
             ],
         ),
         migrations.RemoveIndex(
-            model_name='imagingfinding',
-            name='finding_case_compartment',
+            model_name="imagingfinding",
+            name="finding_case_compartment",
         ),
         migrations.RemoveIndex(
-            model_name='imagingfinding',
-            name='finding_case_modality',
+            model_name="imagingfinding",
+            name="finding_case_modality",
         ),
         migrations.RemoveIndex(
-            model_name='levelspan',
-            name='level_span_case_levels',
+            model_name="levelspan",
+            name="level_span_case_levels",
         ),
         migrations.RemoveField(
-            model_name='imagingfinding',
-            name='search_text',
+            model_name="imagingfinding",
+            name="search_text",
         ),
         migrations.AddField(
-            model_name='case',
-            name='compartment_mask',
+            model_name="case",
+            name="compartment_mask",
             field=cases.models.BitMaskField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='level_mask',
+            model_name="case",
+            name="level_mask",
             field=cases.models.BitMaskField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='modality_mask',
+            model_name="case",
+            name="modality_mask",
             field=cases.models.BitMaskField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='region_mask',
+            model_name="case",
+            name="region_mask",
             field=cases.models.BitMaskField(default=0, editable=False),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['region_mask', 'level_mask', 'compartment_mask', 'modality_mask', 'known_primary', 'sex', 'age', 'difficulty', 'status'], name='case_facets'),
+            model_name="case",
+            index=models.Index(
+                fields=[
+                    "region_mask",
+                    "level_mask",
+                    "compartment_mask",
+                    "modality_mask",
+                    "known_primary",
+                    "sex",
+                    "age",
+                    "difficulty",
+                    "status",
+                ],
+                name="case_facets",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contentversion',
-            constraint=models.CheckConstraint(condition=models.Q(('pk', 1)), name='content_version_single_row'),
+            model_name="contentversion",
+            constraint=models.CheckConstraint(condition=models.Q(("pk", 1)), name="content_version_single_row"),
         ),
     ]
 
@@ -72,9 +84,22 @@ class Migration(migrations.Migration):
 # `migrate` never depends on today's code (a later change to the masks or the search text comes
 # with its own migration).
 _REGIONS = ["cervical", "thoracic", "lumbar", "sacral", "coccygeal"]
-_REGION_BOUNDS = {"cervical": (1, 7), "thoracic": (8, 19), "lumbar": (20, 24), "sacral": (25, 29), "coccygeal": (30, 30)}
-_COMPARTMENTS = ["intramedullary", "intradural_extramedullary", "extradural", "vertebral_body", "disc_endplates",
-                 "leptomeningeal", "paraspinal"]
+_REGION_BOUNDS = {
+    "cervical": (1, 7),
+    "thoracic": (8, 19),
+    "lumbar": (20, 24),
+    "sacral": (25, 29),
+    "coccygeal": (30, 30),
+}
+_COMPARTMENTS = [
+    "intramedullary",
+    "intradural_extramedullary",
+    "extradural",
+    "vertebral_body",
+    "disc_endplates",
+    "leptomeningeal",
+    "paraspinal",
+]
 _MODALITIES = ["mri", "ct", "radiograph", "pet", "bone_scan", "myelography"]
 
 
@@ -111,8 +136,9 @@ def _index_values(title, presentation, *, spans, findings):
 def fill_derived_fields(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     for case in Case.objects.only("title", "presentation").iterator(chunk_size=2000):
-        Case.objects.filter(pk=case.pk).update(**_index_values(
-            case.title, case.presentation, spans=case.level_spans.all(), findings=case.findings.all()))
+        Case.objects.filter(pk=case.pk).update(
+            **_index_values(case.title, case.presentation, spans=case.level_spans.all(), findings=case.findings.all())
+        )
     apps.get_model("cases", "ContentVersion").objects.create(pk=1, token="initial")
     # Fresh planner statistics: the new index is only used well when the database knows that
     # nearly every case is published.

@@ -7,54 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_facet_masks_and_content_version'),
+        ("cases", "0006_facet_masks_and_content_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FormerSlug',
+            name="FormerSlug",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=220, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=220, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
         ),
         migrations.AddField(
-            model_name='diagnosis',
-            name='broader',
-            field=models.ForeignKey(blank=True, help_text="ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for 'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity earns partial credit.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='narrower', to='cases.diagnosis'),
+            model_name="diagnosis",
+            name="broader",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for 'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity earns partial credit.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="narrower",
+                to="cases.diagnosis",
+            ),
         ),
         migrations.AddField(
-            model_name='diagnosis',
-            name='compartments',
-            field=models.JSONField(blank=True, default=list, help_text='The compartments where a resident would weigh this entity (extradural, intradural extramedullary, intramedullary…): multiple-choice distractors are drawn from entities that share a compartment with the case.'),
+            model_name="diagnosis",
+            name="compartments",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="The compartments where a resident would weigh this entity (extradural, intradural extramedullary, intramedullary…): multiple-choice distractors are drawn from entities that share a compartment with the case.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='case_slug_not_empty'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="case_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diagnosis',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='diagnosis_slug_not_empty'),
+            model_name="diagnosis",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="diagnosis_slug_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='diagnosis',
-            constraint=models.CheckConstraint(condition=models.Q(('broader', models.F('pk')), _negated=True), name='diagnosis_not_broader_than_itself'),
+            model_name="diagnosis",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("broader", models.F("pk")), _negated=True), name="diagnosis_not_broader_than_itself"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='primarytumour',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='primary_tumour_slug_not_empty'),
+            model_name="primarytumour",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="primary_tumour_slug_not_empty"
+            ),
         ),
         migrations.AddField(
-            model_name='formerslug',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='former_slugs', to='cases.case'),
+            model_name="formerslug",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="former_slugs", to="cases.case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='formerslug',
-            constraint=models.CheckConstraint(condition=models.Q(('slug', ''), _negated=True), name='former_slug_not_empty'),
+            model_name="formerslug",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slug", ""), _negated=True), name="former_slug_not_empty"
+            ),
         ),
     ]

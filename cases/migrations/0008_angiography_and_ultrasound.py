@@ -4,23 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_vocabulary_links_and_slug_rules'),
+        ("cases", "0007_vocabulary_links_and_slug_rules"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='imagingfinding',
-            name='finding_modality_valid',
+            model_name="imagingfinding",
+            name="finding_modality_valid",
         ),
         migrations.AlterField(
-            model_name='imagingfinding',
-            name='modality',
-            field=models.CharField(choices=[('mri', 'MRI'), ('ct', 'CT'), ('radiograph', 'Radiograph'), ('pet', 'PET'), ('bone_scan', 'Bone scan'), ('myelography', 'Myelography'), ('angiography', 'Angiography (DSA, MR or CT angiography)'), ('ultrasound', 'Ultrasound')], help_text='PRESENTATION (visible before the reveal). ', max_length=12),
+            model_name="imagingfinding",
+            name="modality",
+            field=models.CharField(
+                choices=[
+                    ("mri", "MRI"),
+                    ("ct", "CT"),
+                    ("radiograph", "Radiograph"),
+                    ("pet", "PET"),
+                    ("bone_scan", "Bone scan"),
+                    ("myelography", "Myelography"),
+                    ("angiography", "Angiography (DSA, MR or CT angiography)"),
+                    ("ultrasound", "Ultrasound"),
+                ],
+                help_text="PRESENTATION (visible before the reveal). ",
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='imagingfinding',
-            constraint=models.CheckConstraint(condition=models.Q(('modality__in', ['mri', 'ct', 'radiograph', 'pet', 'bone_scan', 'myelography', 'angiography', 'ultrasound'])), name='finding_modality_valid'),
+            model_name="imagingfinding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "modality__in",
+                        ["mri", "ct", "radiograph", "pet", "bone_scan", "myelography", "angiography", "ultrasound"],
+                    )
+                ),
+                name="finding_modality_valid",
+            ),
         ),
     ]

@@ -4,6 +4,7 @@ Until now the stored text came from the markdown, so a search matched link addre
 the page never shows. The computation is copied here, as it stands, so that this migration never
 depends on later code.
 """
+
 import re
 import unicodedata
 from html import unescape

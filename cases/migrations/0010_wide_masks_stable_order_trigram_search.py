@@ -4,15 +4,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_search_visible_text'),
+        ("cases", "0009_search_visible_text"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['title', 'pk'], 'permissions': [('publish_case', 'Can publish cases')]},
+            name="case",
+            options={"ordering": ["title", "pk"], "permissions": [("publish_case", "Can publish cases")]},
         ),
     ]
 
@@ -30,7 +29,8 @@ def widen_masks_and_index_search(apps, schema_editor):
         schema_editor.execute(f'ALTER TABLE "cases_case" ALTER COLUMN "{column}" TYPE bigint')
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(
-        'CREATE INDEX IF NOT EXISTS "case_search_trigram" ON "cases_case" USING gin ("search_text" gin_trgm_ops)')
+        'CREATE INDEX IF NOT EXISTS "case_search_trigram" ON "cases_case" USING gin ("search_text" gin_trgm_ops)'
+    )
 
 
 def narrow_masks_and_drop_index(apps, schema_editor):

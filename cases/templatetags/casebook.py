@@ -16,8 +16,9 @@ def _layout():
     for level in Level:
         region = region_of(level.value)
         height, width = _HEIGHT[region], _WIDTH[region]
-        rows.append({"level": level, "region": region, "x": _CENTRE - width / 2, "y": y, "width": width,
-                     "height": height})
+        rows.append(
+            {"level": level, "region": region, "x": _CENTRE - width / 2, "y": y, "width": width, "height": height}
+        )
         y += height + _GAP
     return rows, y + 2
 
@@ -35,8 +36,7 @@ def spine_diagram(case, size="small"):
     involved = case.involved_levels()
     unstated = case.unlevelled_regions()
     vertebrae = [
-        {**row, "involved": row["level"].value in involved, "region_only": row["region"] in unstated}
-        for row in _ROWS
+        {**row, "involved": row["level"].value in involved, "region_only": row["region"] in unstated} for row in _ROWS
     ]
     description = case.levels_label() or "levels not stated"
     return {

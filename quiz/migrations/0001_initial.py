@@ -8,99 +8,222 @@ import quiz.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_editor_and_resident_groups'),
+        ("cases", "0003_editor_and_resident_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuizRun',
+            name="QuizRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=quiz.models.new_token, editable=False, max_length=32, unique=True)),
-                ('mode', models.CharField(choices=[('practice', 'Practice: see the answer after each case'), ('exam', 'Exam: answers revealed together at the end')], default='practice', max_length=10)),
-                ('answer_format', models.CharField(choices=[('free_text', 'Free text: type the diagnosis'), ('multiple_choice', 'Multiple choice')], default='free_text', max_length=16)),
-                ('is_review', models.BooleanField(default=False, help_text='Started from the review queue.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(blank=True, help_text="Empty while the run belongs to an anonymous visitor's session.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='quiz_runs', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(default=quiz.models.new_token, editable=False, max_length=32, unique=True)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("practice", "Practice: see the answer after each case"),
+                            ("exam", "Exam: answers revealed together at the end"),
+                        ],
+                        default="practice",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "answer_format",
+                    models.CharField(
+                        choices=[
+                            ("free_text", "Free text: type the diagnosis"),
+                            ("multiple_choice", "Multiple choice"),
+                        ],
+                        default="free_text",
+                        max_length=16,
+                    ),
+                ),
+                ("is_review", models.BooleanField(default=False, help_text="Started from the review queue.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty while the run belongs to an anonymous visitor's session.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('served_at', models.DateTimeField(blank=True, help_text='When the question was first shown.', null=True)),
-                ('option_ids', models.JSONField(blank=True, default=list, help_text="Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical).")),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_questions', to='cases.case')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='quiz.quizrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "served_at",
+                    models.DateTimeField(blank=True, help_text="When the question was first shown.", null=True),
+                ),
+                (
+                    "option_ids",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical).",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quiz_questions", to="cases.case"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="quiz.quizrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'position'],
+                "ordering": ["run", "position"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewCard',
+            name="ReviewCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.JSONField(default=dict, help_text="The scheduler's own state for this card.")),
-                ('due', models.DateTimeField(db_index=True)),
-                ('last_reviewed_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to='cases.case')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("state", models.JSONField(default=dict, help_text="The scheduler's own state for this card.")),
+                ("due", models.DateTimeField(db_index=True)),
+                ("last_reviewed_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="review_cards", to="cases.case"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due'],
+                "ordering": ["due"],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answer_text', models.CharField(help_text='The leading diagnosis as typed or chosen.', max_length=200)),
-                ('close_to', models.CharField(blank=True, help_text='The name a near miss was close to.', max_length=200)),
-                ('differentials', models.JSONField(blank=True, default=list, help_text='Further differentials typed: [{"text": …, "credited": name or ""}].')),
-                ('differentials_credited', models.PositiveSmallIntegerField(default=0)),
-                ('outcome', models.CharField(choices=[('correct', 'Correct'), ('close', 'Close: awaiting your confirmation'), ('close_confirmed', 'Close (typo confirmed)'), ('wrong', 'Wrong')], max_length=16)),
-                ('score', models.PositiveSmallIntegerField(default=0, help_text='1 for a correct leading diagnosis, else 0.')),
-                ('time_taken', models.DurationField(help_text='From the question first being served to the commit.')),
-                ('recall', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Again'), (2, 'Hard'), (3, 'Good'), (4, 'Easy')], null=True)),
-                ('rated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('chosen_diagnosis', models.ForeignKey(blank=True, help_text='Multiple choice: the option chosen.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.diagnosis')),
-                ('question', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='attempt', to='quiz.question')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "answer_text",
+                    models.CharField(help_text="The leading diagnosis as typed or chosen.", max_length=200),
+                ),
+                (
+                    "close_to",
+                    models.CharField(blank=True, help_text="The name a near miss was close to.", max_length=200),
+                ),
+                (
+                    "differentials",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Further differentials typed: [{"text": …, "credited": name or ""}].',
+                    ),
+                ),
+                ("differentials_credited", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("correct", "Correct"),
+                            ("close", "Close: awaiting your confirmation"),
+                            ("close_confirmed", "Close (typo confirmed)"),
+                            ("wrong", "Wrong"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(default=0, help_text="1 for a correct leading diagnosis, else 0."),
+                ),
+                ("time_taken", models.DurationField(help_text="From the question first being served to the commit.")),
+                (
+                    "recall",
+                    models.PositiveSmallIntegerField(
+                        blank=True, choices=[(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")], null=True
+                    ),
+                ),
+                ("rated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "chosen_diagnosis",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Multiple choice: the option chosen.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.diagnosis",
+                    ),
+                ),
+                (
+                    "question",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attempt", to="quiz.question"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('outcome__in', ['correct', 'close', 'close_confirmed', 'wrong'])), name='attempt_outcome_valid'), models.CheckConstraint(condition=models.Q(('score__in', [0, 1])), name='attempt_score_valid'), models.CheckConstraint(condition=models.Q(('recall__isnull', True), ('recall__in', [1, 2, 3, 4]), _connector='OR'), name='attempt_recall_valid')],
+                "ordering": ["created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["correct", "close", "close_confirmed", "wrong"])),
+                        name="attempt_outcome_valid",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("score__in", [0, 1])), name="attempt_score_valid"),
+                    models.CheckConstraint(
+                        condition=models.Q(("recall__isnull", True), ("recall__in", [1, 2, 3, 4]), _connector="OR"),
+                        name="attempt_recall_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='quizrun',
-            constraint=models.CheckConstraint(condition=models.Q(('mode__in', ['practice', 'exam'])), name='quiz_run_mode_valid'),
+            model_name="quizrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mode__in", ["practice", "exam"])), name="quiz_run_mode_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quizrun',
-            constraint=models.CheckConstraint(condition=models.Q(('answer_format__in', ['free_text', 'multiple_choice'])), name='quiz_run_format_valid'),
+            model_name="quizrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("answer_format__in", ["free_text", "multiple_choice"])),
+                name="quiz_run_format_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('run', 'position'), name='question_position_unique'),
+            model_name="question",
+            constraint=models.UniqueConstraint(fields=("run", "position"), name="question_position_unique"),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('run', 'case'), name='question_case_once_per_run'),
+            model_name="question",
+            constraint=models.UniqueConstraint(fields=("run", "case"), name="question_case_once_per_run"),
         ),
         migrations.AddConstraint(
-            model_name='reviewcard',
-            constraint=models.UniqueConstraint(fields=('user', 'case'), name='review_card_once_per_case'),
+            model_name="reviewcard",
+            constraint=models.UniqueConstraint(fields=("user", "case"), name="review_card_once_per_case"),
         ),
     ]

@@ -4,37 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_vocabulary_links_and_slug_rules'),
-        ('quiz', '0001_initial'),
+        ("cases", "0007_vocabulary_links_and_slug_rules"),
+        ("quiz", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='attempt',
-            name='attempt_outcome_valid',
+            model_name="attempt",
+            name="attempt_outcome_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='attempt',
-            name='attempt_score_valid',
+            model_name="attempt",
+            name="attempt_score_valid",
         ),
         migrations.AlterField(
-            model_name='attempt',
-            name='outcome',
-            field=models.CharField(choices=[('correct', 'Correct'), ('close', 'Close: awaiting your confirmation'), ('close_confirmed', 'Close (typo confirmed)'), ('broader', 'Right family: a broader term'), ('wrong', 'Wrong')], max_length=16),
+            model_name="attempt",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("correct", "Correct"),
+                    ("close", "Close: awaiting your confirmation"),
+                    ("close_confirmed", "Close (typo confirmed)"),
+                    ("broader", "Right family: a broader term"),
+                    ("wrong", "Wrong"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='attempt',
-            name='score',
-            field=models.FloatField(default=0, help_text='1 for a correct leading diagnosis, partial credit for a broader true term, else 0.'),
+            model_name="attempt",
+            name="score",
+            field=models.FloatField(
+                default=0,
+                help_text="1 for a correct leading diagnosis, partial credit for a broader true term, else 0.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['correct', 'close', 'close_confirmed', 'broader', 'wrong'])), name='attempt_outcome_valid'),
+            model_name="attempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("outcome__in", ["correct", "close", "close_confirmed", "broader", "wrong"])),
+                name="attempt_outcome_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attempt',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 1)), name='attempt_score_valid'),
+            model_name="attempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0), ("score__lte", 1)), name="attempt_score_valid"
+            ),
         ),
     ]

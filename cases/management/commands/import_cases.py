@@ -10,16 +10,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--format", choices=["yaml", "json"], dest="fmt",
-                            help="Default: json for a .json file, otherwise yaml.")
+        parser.add_argument(
+            "--format", choices=["yaml", "json"], dest="fmt", help="Default: json for a .json file, otherwise yaml."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
 
     def handle(self, *, file, fmt, dry_run, **options):
         fmt = fmt or ("json" if file.endswith(".json") else "yaml")
         try:
             if Path(file).stat().st_size > MAX_FILE_BYTES:  # refused before it is read into memory
-                raise CommandError(f"{file} was not imported, nothing changed: it is larger than "
-                                   f"{MAX_FILE_BYTES // (1024 * 1024)} MB; split it into several.")
+                raise CommandError(
+                    f"{file} was not imported, nothing changed: it is larger than "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB; split it into several."
+                )
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
@@ -33,5 +36,7 @@ class Command(BaseCommand):
             for slug in getattr(report, status):
                 self.stdout.write(f"{status}: {slug}")
         verb = "Would import" if dry_run else "Imported"
-        self.stdout.write(f"{verb} {len(report.new)} new, {len(report.updated)} updated, "
-                          f"{len(report.unchanged)} unchanged case(s)." + (" Nothing was written." if dry_run else ""))
+        self.stdout.write(
+            f"{verb} {len(report.new)} new, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged case(s)." + (" Nothing was written." if dry_run else "")
+        )

@@ -8,13 +8,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The backup to restore.")
-        parser.add_argument("--replace", action="store_true",
-                            help="Restore even though the database already holds cases, users or quiz runs.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Restore even though the database already holds cases, users or quiz runs.",
+        )
 
     def handle(self, *, file, replace, **options):
         if not replace and not is_empty():
-            raise CommandError("The database is not empty: restoring would replace its content. "
-                               "Pass --replace to do so.")
+            raise CommandError(
+                "The database is not empty: restoring would replace its content. Pass --replace to do so."
+            )
         try:
             restore_database(file)
         except (BackupError, OSError) as error:

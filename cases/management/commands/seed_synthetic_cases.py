@@ -5,6 +5,7 @@ and known primaries are their own rows, named "Synthetic: …", so nothing seede
 mistaken for (or edit) the real teaching vocabulary. Rows are written with bulk_create, and each
 distinct markdown text is rendered once, so 100,000 cases take about a minute on SQLite.
 """
+
 import random
 import time
 from functools import cache
@@ -32,17 +33,41 @@ PREFIX = "Synthetic: "
 TITLE_PREFIX = "[Synthetic]"
 
 DIAGNOSES = [
-    "Vertebral metastasis", "Epidural metastasis", "Intramedullary metastasis",
-    "Leptomeningeal metastasis", "Multiple myeloma", "Plasmacytoma", "Lymphoma", "Meningioma",
-    "Schwannoma", "Ependymoma", "Astrocytoma", "Haemangioblastoma", "Vertebral haemangioma",
-    "Pyogenic spondylodiscitis", "Tuberculous spondylitis", "Epidural abscess",
-    "Osteoporotic compression fracture", "Modic type 1 change", "Transverse myelitis",
-    "Spinal cord infarction", "Sarcoidosis", "Chordoma", "Giant cell tumour", "Aneurysmal bone cyst",
+    "Vertebral metastasis",
+    "Epidural metastasis",
+    "Intramedullary metastasis",
+    "Leptomeningeal metastasis",
+    "Multiple myeloma",
+    "Plasmacytoma",
+    "Lymphoma",
+    "Meningioma",
+    "Schwannoma",
+    "Ependymoma",
+    "Astrocytoma",
+    "Haemangioblastoma",
+    "Vertebral haemangioma",
+    "Pyogenic spondylodiscitis",
+    "Tuberculous spondylitis",
+    "Epidural abscess",
+    "Osteoporotic compression fracture",
+    "Modic type 1 change",
+    "Transverse myelitis",
+    "Spinal cord infarction",
+    "Sarcoidosis",
+    "Chordoma",
+    "Giant cell tumour",
+    "Aneurysmal bone cyst",
 ]
 PRIMARIES = ["Breast carcinoma", "Lung carcinoma", "Prostate carcinoma", "Renal cell carcinoma", "Melanoma"]
 SYMPTOMS = [
-    "progressive back pain", "leg weakness", "numb hands", "urinary retention", "neck pain",
-    "gait unsteadiness", "band-like chest pain", "saddle numbness",
+    "progressive back pain",
+    "leg weakness",
+    "numb hands",
+    "urinary retention",
+    "neck pain",
+    "gait unsteadiness",
+    "band-like chest pain",
+    "saddle numbness",
 ]
 DURATIONS = ["over two weeks", "over three months", "since a fall a month ago", "waking at night for six weeks"]
 HISTORIES = [
@@ -113,8 +138,9 @@ class Command(BaseCommand):
             now = time.monotonic()
             if verbosity and (now - reported > 5 or verbosity > 1):  # a progress line every few seconds
                 done, rate = stop - first, (stop - first) / (now - started)
-                self.stdout.write(f"  {done:,} of {count:,} cases, {rate:,.0f} a second, "
-                                  f"about {(count - done) / rate:.0f} s to go")
+                self.stdout.write(
+                    f"  {done:,} of {count:,} cases, {rate:,.0f} a second, about {(count - done) / rate:.0f} s to go"
+                )
                 reported = now
         # Fresh statistics, so SQLite's planner knows nearly every case is published (and scans
         # rather than walks the status index when searching text).
@@ -128,26 +154,46 @@ class Command(BaseCommand):
         cases, spans, findings, differentials, references = [], [], [], [], []
         for n in numbers:
             case, levels, n_findings = self.make_case(n, rng=rng, primaries=primaries, now=now)
-            case_spans = [LevelSpan(case=case, order=order, first_level=first, last_level=last, region=region)
-                          for order, (first, last, region) in enumerate(levels, start=1)]
+            case_spans = [
+                LevelSpan(case=case, order=order, first_level=first, last_level=last, region=region)
+                for order, (first, last, region) in enumerate(levels, start=1)
+            ]
             first, last, _ = levels[0]
             case_findings = [self.make_finding(case, order, first, last, rng=rng) for order in range(1, n_findings + 1)]
             # The derived fields a save would compute (see refresh_case_index), since bulk_create sends no signal.
-            for name, value in case_index_values(case.title, case.presentation_html, spans=case_spans,
-                                                 findings=case_findings).items():
+            for name, value in case_index_values(
+                case.title, case.presentation_html, spans=case_spans, findings=case_findings
+            ).items():
                 setattr(case, name, value)
             cases.append(case)
             spans += case_spans
             findings += case_findings
             for order, diagnosis_id in enumerate(rng.sample(diagnoses, 3), start=1):
-                differentials.append(Differential(
-                    case=case, order=order, diagnosis_id=diagnosis_id, is_final=order == 1,
-                    favours="Synthetic: fits the made-up history.", against="Synthetic: nothing real."))
-            references.append(Reference(case=case, order=1, is_source=True, citation=(
-                f"Synthetic reference {case.slug}. Generated for load testing; not a publication.")))
+                differentials.append(
+                    Differential(
+                        case=case,
+                        order=order,
+                        diagnosis_id=diagnosis_id,
+                        is_final=order == 1,
+                        favours="Synthetic: fits the made-up history.",
+                        against="Synthetic: nothing real.",
+                    )
+                )
+            references.append(
+                Reference(
+                    case=case,
+                    order=1,
+                    is_source=True,
+                    citation=(f"Synthetic reference {case.slug}. Generated for load testing; not a publication."),
+                )
+            )
         Case.objects.bulk_create(cases, batch_size=_rows_per_statement(Case))  # SQLite returns the ids
-        for model, rows in ((LevelSpan, spans), (ImagingFinding, findings), (Differential, differentials),
-                            (Reference, references)):
+        for model, rows in (
+            (LevelSpan, spans),
+            (ImagingFinding, findings),
+            (Differential, differentials),
+            (Reference, references),
+        ):
             model.objects.bulk_create(rows, batch_size=_rows_per_statement(model))
         ContentVersion.bump()
 
@@ -159,12 +205,20 @@ class Command(BaseCommand):
         title = f"{TITLE_PREFIX} {f'{age}-year-old ' if age else ''}{who} with {symptom} #{n}"
         presentation = f"{symptom.capitalize()} {rng.choice(DURATIONS)}. {rng.choice(HISTORIES)}"
         case = Case(
-            title=title, slug=slugify(title)[:220], age=age, sex=sex,
-            presentation=presentation, presentation_html=rendered(presentation),
+            title=title,
+            slug=slugify(title)[:220],
+            age=age,
+            sex=sex,
+            presentation=presentation,
+            presentation_html=rendered(presentation),
             known_primary=rng.choice(primaries) if rng.random() < 0.3 else None,
-            difficulty=rng.choice(Case.Difficulty.values), status=Case.Status.PUBLISHED,
-            proven_by=rng.choice(Case.Proof.values), is_synthetic=True,
-            created_at=now, updated_at=now, published_at=now,
+            difficulty=rng.choice(Case.Difficulty.values),
+            status=Case.Status.PUBLISHED,
+            proven_by=rng.choice(Case.Proof.values),
+            is_synthetic=True,
+            created_at=now,
+            updated_at=now,
+            published_at=now,
             **{name: text for name, text in ANSWER_TEXT.items()},
             **{f"{name}_html": rendered(text) for name, text in ANSWER_TEXT.items()},
         )
@@ -181,10 +235,18 @@ class Command(BaseCommand):
     def make_finding(self, case, order, first, last, *, rng):
         technique, signal, enhancement, description = rng.choice(FINDINGS)
         return ImagingFinding(
-            case=case, order=order, modality=rng.choice(Modality.values), technique=technique,
-            plane=rng.choice(["", *Plane.values]), first_level=first, last_level=last,
-            compartment=rng.choice(Compartment.values), signal=signal, enhancement=enhancement,
-            description=description, description_html=rendered(description),
+            case=case,
+            order=order,
+            modality=rng.choice(Modality.values),
+            technique=technique,
+            plane=rng.choice(["", *Plane.values]),
+            first_level=first,
+            last_level=last,
+            compartment=rng.choice(Compartment.values),
+            signal=signal,
+            enhancement=enhancement,
+            description=description,
+            description_html=rendered(description),
         )
 
 
