@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
-# Branch coverage of casebook/, cases/ and quiz/ over both test passes must not fall below this.
-COVERAGE_FLOOR ?= 94
+# Branch coverage of casebook/, cases/ and quiz/ over both test passes must not fall below this (95.9% when set).
+COVERAGE_FLOOR ?= 95
 
 .PHONY: run test install install-test browser checkers services demo-data bench loadtest wrk
 
