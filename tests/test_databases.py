@@ -1,0 +1,80 @@
+"""What must hold on SQLite and PostgreSQL alike: a total order for every page, and a reversible 0010.
+
+make test runs this file in both passes; the column-type and index checks only mean something on
+PostgreSQL (SQLite's integers are 64-bit whatever the column says) and run there.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
+
+from cases.filters import SORTS
+from tests.factories import make_case
+
+BEFORE_WIDENING = ("cases", "0009_search_visible_text")
+MASKS = ["compartment_mask", "level_mask", "modality_mask", "region_mask"]
+
+
+def page_queries_order_by(client, params):
+    """The ORDER BY of the query that fetched the page's cases, as the database received it."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/", params).status_code == 200
+    fetched = [
+        sql
+        for sql in (q["sql"] for q in queries.captured_queries)
+        if sql.split(" FROM ", 1)[-1].startswith('"cases_case" ') and re.search(r" ORDER BY .* LIMIT \d+$", sql)
+    ]
+    assert fetched, "no query fetched the page's cases"
+    return [sql.rsplit(" ORDER BY ", 1)[1].split(" LIMIT ")[0] for sql in fetched]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["", *SORTS])
+def test_every_sort_of_the_list_ends_with_the_primary_key_so_pages_never_overlap(client, sort):
+    """Rows equal on every sort column come back in an order the database may change between two
+    requests (PostgreSQL does, after updates or in parallel plans): only a unique last key makes
+    page 2 the continuation of page 1."""
+    for n in range(3):
+        make_case(title="Woman with back pain", slug=f"woman-with-back-pain-{n}")
+    for order_by in page_queries_order_by(client, {"sort": sort} if sort else {}):
+        assert order_by.endswith('"cases_case"."id" ASC'), order_by
+
+
+def column_types():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'cases_case' AND column_name LIKE '%%_mask' ORDER BY column_name"
+        )
+        return dict(cursor.fetchall())
+
+
+def trigram_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_search_trigram'")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0010_widens_the_masks_of_an_older_database_and_indexes_its_search_text():
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("cases")
+    try:
+        executor.migrate([BEFORE_WIDENING])  # a database as it was before 0010
+        if connection.vendor == "postgresql":
+            assert column_types() == dict.fromkeys(MASKS, "integer")
+            assert trigram_index() is None
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    if connection.vendor == "postgresql":
+        assert column_types() == dict.fromkeys(MASKS, "bigint")
+        assert "gin_trgm_ops" in trigram_index()
+    case = make_case()
+    case.__class__.objects.filter(pk=case.pk).update(level_mask=1 << 62)
+    assert case.__class__.objects.filter(level_mask__has_any=1 << 62).count() == 1
