@@ -172,8 +172,10 @@ class DiagnosisQuerySet(models.QuerySet):
         An entry no case uses yet (a broader term, say) gives nothing away; one that only drafts use
         would announce a case still being written.
         """
-        if user.is_staff:
-            return self
+        return self if user.is_staff else self.for_residents()
+
+    def for_residents(self):
+        """Entries no draft alone gives away: used by a published case, or by no case at all."""
         rows = Differential.objects.filter(diagnosis=models.OuterRef("pk"))
         return self.filter(~models.Exists(rows) | models.Exists(rows.filter(case__status=Case.Status.PUBLISHED)))
 

@@ -85,7 +85,8 @@ def start_run(*, cases, count, mode, answer_format, user, is_review=False):
         )
         options = {}
         if run.is_multiple_choice:
-            vocabulary = {d.pk: d for d in Diagnosis.objects.only("name", "broader_id", "compartments")}
+            # Never an entity only drafts use: offering it would announce a case still being written.
+            vocabulary = {d.pk: d for d in Diagnosis.objects.for_residents().only("name", "broader_id", "compartments")}
             differential_lists = {pk: [] for pk in case_ids}
             for case_id, diagnosis_id in Differential.objects.filter(case__in=case_ids).values_list(
                 "case_id", "diagnosis_id"

@@ -266,3 +266,20 @@ def test_the_suggestion_list_leaves_out_entities_only_drafts_use(client):
     datalist = re.search(r"<datalist id=\"diagnosis-names\">(.*?)</datalist>", page, re.S).group(1)
     assert "Spinal lymphoma" in datalist
     assert "Chordoma" not in datalist and "Giant cell tumour" not in datalist
+
+
+def test_multiple_choice_never_offers_an_entity_only_drafts_use(client):
+    three_cases()
+    for n in range(6):
+        make_diagnosis(f"Unrelated entity {n}", compartments=["intramedullary"])
+    make_case(
+        final="Draft-only entity",
+        differentials=(),
+        status=Case.Status.DRAFT,
+        findings=[{"compartment": "intramedullary"}],
+    )
+    Diagnosis.objects.filter(name="Draft-only entity").update(compartments=["intramedullary"])
+    run = start_quiz(client, answer_format="multiple_choice", count=3)
+    offered = {name for q in run.questions.all() for name in options_offered(client.get(question_url(run, q.position)))}
+    assert "Unrelated entity 0" in offered or len(offered) > 6
+    assert "Draft-only entity" not in offered
