@@ -298,7 +298,12 @@ def _parse(text, fmt):
             errors.append(f"entry {number}: unknown model {item['model']!r}")
         else:
             entry = Entry(BY_LABEL[item["model"]], item["fields"], number)
-            problems = entry.type_problems()
+            problems = entry.type_problems() + [
+                # No database stores a NUL character in text (PostgreSQL refuses it outright).
+                f"entry {number}: {name}: contains a NUL character"
+                for name, value in item["fields"].items()
+                if isinstance(value, str) and "\x00" in value
+            ]
             errors += problems
             if not problems:
                 entries.append(entry)
