@@ -16,6 +16,10 @@ from .factories import make_case
 pytestmark = pytest.mark.django_db
 
 
+# The parameters the list understands, for the property tests (plus one it does not).
+QUERY_NAMES = ["q", "region", "level", "compartment", "modality", "primary", "sex", "age", "difficulty", "sort", "page"]
+
+
 def titles(response):
     """The cards' titles, as the resident sees them."""
     return [
@@ -212,22 +216,7 @@ def test_bad_filter_values_are_reported_not_a_server_error(client, three_cases, 
 
 @given(
     st.dictionaries(
-        st.sampled_from(
-            [
-                "q",
-                "region",
-                "level",
-                "compartment",
-                "modality",
-                "primary",
-                "sex",
-                "age",
-                "difficulty",
-                "sort",
-                "page",
-                "other",
-            ]
-        ),
+        st.sampled_from([*QUERY_NAMES, "other"]),
         st.text(max_size=30),
         max_size=5,
     )
@@ -347,22 +336,7 @@ def test_search_finds_what_the_page_shows_not_link_addresses_or_comments(client)
 
 @given(
     st.dictionaries(
-        st.sampled_from(
-            [
-                "q",
-                "region",
-                "level",
-                "compartment",
-                "modality",
-                "primary",
-                "sex",
-                "age",
-                "difficulty",
-                "sort",
-                "page",
-                "utm_source",
-            ]
-        ),
+        st.sampled_from([*QUERY_NAMES, "utm_source"]),
         st.one_of(
             st.text(max_size=12),
             st.sampled_from(
