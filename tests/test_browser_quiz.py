@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from cases.anatomy import Level
 from quiz.models import Attempt, QuizRun, ReviewCard
@@ -44,14 +45,15 @@ def test_a_practice_quiz_from_the_case_list_by_clicking(live_server, page, cases
     page.fill("#id_username", "ada")
     page.fill("#id_password", PASSWORD)
     page.click("button:text('Sign in')")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
     page.goto(live_server.url + "/")
     page.click("text=Quiz me on these cases")
-    assert page.locator("text=2 published cases match these filters.").count() == 1
+    expect(page.locator("text=2 published cases match these filters.")).to_have_count(1)
     page.fill("#id_count", "2")
     page.click("button:text('Start the quiz')")
 
     for n in (1, 2):
-        assert page.title() == f"Unknown {n} of 2 · Casebook"
+        expect(page).to_have_title(f"Unknown {n} of 2 · Casebook")
         final = final_of(n)
         assert page.locator(f"text={final}").count() == 0
         unknown = QuizRun.objects.latest("created_at").questions.get(position=n).case
@@ -68,13 +70,13 @@ def test_a_practice_quiz_from_the_case_list_by_clicking(live_server, page, cases
             assert page.locator("input[name=recall]:checked").get_attribute("value") == "4"
         page.click("button:text('Save rating and continue')")
 
-    assert page.title() == "Quiz results · Casebook"
+    expect(page).to_have_title("Quiz results · Casebook")
     assert page.locator(".score").inner_text().startswith("1 of 2 correct")
     assert Attempt.objects.count() == 2
     assert sorted(Attempt.objects.values_list("recall", flat=True)) == [1, 4]
     assert ReviewCard.objects.filter(user__username="ada").count() == 2
     page.click("text=Your progress")
-    assert "1 of 2 answers correct" in page.locator(".score").inner_text()
+    expect(page.locator(".score")).to_contain_text("1 of 2 answers correct")
 
 
 def test_an_exam_in_multiple_choice_by_clicking(live_server, page, cases):
@@ -84,7 +86,7 @@ def test_an_exam_in_multiple_choice_by_clicking(live_server, page, cases):
     page.click("button:text('Start the quiz')")
 
     for n in (1, 2):
-        assert page.title() == f"Unknown {n} of 2 · Casebook"
+        expect(page).to_have_title(f"Unknown {n} of 2 · Casebook")
         options = page.locator(".options label").all_inner_texts()
         assert len(options) >= 5 and options == sorted(options, key=str.casefold)
         page.click(f".options label:text-is('{final_of(1)}')" if n == 1 else ".options label >> nth=0")
@@ -93,12 +95,13 @@ def test_an_exam_in_multiple_choice_by_clicking(live_server, page, cases):
             page.wait_for_url(re.compile(r"/2/$"))
             assert page.locator(".verdict, .final-diagnosis").count() == 0  # no answer until the end
 
-    assert page.title() == "Quiz results · Casebook"
+    expect(page).to_have_title("Quiz results · Casebook")
     results = page.locator(".results-table").inner_text()
     assert final_of(1) in results and final_of(2) in results
     page.locator("text=Review and rate").first.click()
-    assert page.locator(".final-diagnosis").inner_text() == final_of(1)
-    page.click("button:text('Save rating')")
+    expect(page.locator(".final-diagnosis")).to_have_text(final_of(1))
+    with page.expect_navigation():
+        page.click("button:text('Save rating')")
     assert Attempt.objects.filter(recall__isnull=False).count() == 1
 
 
@@ -110,10 +113,10 @@ def test_a_quiz_works_without_javascript(live_server, browser, cases):
     page.fill("#id_answer", "Intradural extramedulary metastasis")  # a typo
     page.click("button:text('Commit my answer')")
     page.click("button:text('Yes, I meant Intradural extramedullary metastasis')")
-    assert page.locator("#verdict-heading").inner_text() == "Close (typo confirmed)"
+    expect(page.locator("#verdict-heading")).to_have_text("Close (typo confirmed)")
     assert page.locator("input[name=recall]:checked").get_attribute("value") == "2"  # Hard
     page.click("button:text('Save rating and continue')")
-    assert page.title() == "Quiz results · Casebook"
+    expect(page).to_have_title("Quiz results · Casebook")
     context.close()
 
 
