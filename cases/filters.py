@@ -3,11 +3,9 @@
 Each facet tests one column of Case (all of them in the case_facets index): a bit of a mask
 (region, level, compartment, modality), a value (primary, sex, difficulty) or a range (age).
 The same test becomes the filter's condition on the page of cases (``Facet.q``) and a condition
-in the single query that counts every option (``facets``), so the two agree (a property test
+in the queries that count every option (``facets``), so the two agree (a property test
 in tests/test_case_list.py holds this).
 """
-
-from collections import Counter
 
 import django_filters
 from django.db import connections
@@ -73,15 +71,6 @@ class Facet:
         """Does a stored column value (as text, or None) pass an option's test?"""
         raise NotImplementedError
 
-    def tally(self, groups):
-        """{value: cases} from [(stored value, cases)] grouped on the column."""
-        counts = Counter()
-        for stored, n in groups:
-            for value, (_, test) in self.options.items():
-                if self.matches(test, stored):
-                    counts[value] += n
-        return counts
-
 
 class BitFacet(Facet):
     def matches(self, test, stored):
@@ -92,17 +81,6 @@ class BitFacet(Facet):
 
     def sql(self, value, quote):
         return f"({quote(self.column)} & %s) <> 0", [self.options[value][1]]
-
-    def tally(self, groups):
-        # Thousands of distinct level masks: count each set bit once rather than test every option.
-        per_bit = Counter()
-        for stored, n in groups:
-            mask = int(stored or 0)
-            while mask:
-                bit = mask & -mask
-                per_bit[bit] += n
-                mask ^= bit
-        return Counter({value: per_bit[bit] for value, (_, bit) in self.options.items()})
 
 
 class ValueFacet(Facet):
@@ -275,8 +253,10 @@ def facets(filterset, *, queryset, primaries):
     `primaries`: the primary tumours the visitor may filter on (primaries_of the visible cases).
 
     A facet's counts honour every other chosen filter but not its own, so choosing a region still
-    shows how many cases the other regions hold. One query: the cases matching the search go into
-    a common table, then each facet groups them by its column under the other facets' conditions.
+    shows how many cases the other regions hold. The counts come from one pass over the cases that
+    match the search and every chosen filter (a conditional count per option of the facets not
+    chosen, and the total), plus, for each chosen facet, one pass over the cases matching the
+    other filters that counts only that facet's options. Each pass reads only the rows it counts.
     """
     chosen = filterset.chosen()
     search = filterset.form.cleaned_data.get("q")
@@ -285,51 +265,44 @@ def facets(filterset, *, queryset, primaries):
 
     connection = connections[queryset.db]
     quote = connection.ops.quote_name
-    columns = [facet.column for facet in all_.values()]
-    hits_sql, params = hits.values_list(*[facet.field for facet in all_.values()]).query.sql_with_params()
-    params = list(params)
+    conditions = {name: all_[name].sql(value, quote) for name, value in chosen.items()}
+    hits_sql, hits_params = hits.values_list(*[facet.field for facet in all_.values()]).query.sql_with_params()
+    names = ", ".join(quote(facet.column) for facet in all_.values())
 
-    def where(skip=None):
-        parts = []
-        for name, value in chosen.items():
-            if name != skip:
-                sql, condition_params = all_[name].sql(value, quote)
-                parts.append(f"({sql})")
-                params.extend(condition_params)
-        return f" WHERE {' AND '.join(parts)}" if parts else ""
+    def count(counted_facets, skip=None, total=False):
+        """[the number of rows passing each option of these facets (then all rows, if total)], over the
+        hits that pass every chosen filter but `skip`."""
+        columns, params = [], []
+        for facet in counted_facets:
+            for value in facet.options:
+                sql, option_params = facet.sql(value, quote)
+                columns.append(f"COUNT(*) FILTER (WHERE {sql})")
+                params.extend(option_params)
+        if total:
+            columns.append("COUNT(*)")
+        where = [(sql, condition_params) for name, (sql, condition_params) in conditions.items() if name != skip]
+        where_sql = " AND ".join(f"({sql})" for sql, _ in where) or "1 = 1"
+        params.extend(param for _, condition_params in where for param in condition_params)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH hits ({names}) AS ({hits_sql}) SELECT {', '.join(columns)} FROM hits WHERE {where_sql}",
+                [*hits_params, *params],
+            )
+            return list(cursor.fetchone())
 
-    branches = []
-    for n, facet in enumerate(all_.values()):
-        column = quote(facet.column)
-        branches.append(
-            f"SELECT {n}, CAST({column} AS TEXT), COUNT(*) FROM hits{where(skip=facet.name)} GROUP BY {column}"
-        )
-    branches.append(f"SELECT {len(all_)}, NULL, COUNT(*) FROM hits{where()}")
-    sql = f"WITH hits ({', '.join(quote(c) for c in columns)}) AS ({hits_sql}) " + " UNION ALL ".join(branches)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    not_chosen = [facet for name, facet in all_.items() if name not in chosen]
+    found = count(not_chosen, total=True)
+    total = found[-1]
+    flat = iter(found)
+    counts = {facet: [next(flat) for _ in facet.options] for facet in not_chosen}
+    for name in chosen:
+        counts[all_[name]] = count([all_[name]], skip=name)
 
-    groups = [[] for _ in range(len(all_) + 1)]
-    for n, stored, count in rows:
-        groups[n].append((stored, count))
-    total = sum(count for _, count in groups[-1])
     result = []
-    for facet, facet_groups in zip(all_.values(), groups[:-1], strict=True):
-        counts = facet.tally(facet_groups)
-        result.append(
-            {
-                "name": facet.name,
-                "label": facet.label,
-                "options": [
-                    {
-                        "value": value,
-                        "label": label,
-                        "count": counts[value],
-                        "selected": chosen.get(facet.name) == value,
-                    }
-                    for value, (label, _) in facet.options.items()
-                ],
-            }
-        )
+    for facet in all_.values():
+        options = [
+            {"value": value, "label": label, "count": n, "selected": chosen.get(facet.name) == value}
+            for (value, (label, _)), n in zip(facet.options.items(), counts[facet], strict=True)
+        ]
+        result.append({"name": facet.name, "label": facet.label, "options": options})
     return total, result
