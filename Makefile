@@ -40,7 +40,7 @@ install-test: $(VENV)/.installed-test
 
 demo-data: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata fixtures/demo_cases.yaml
+	$(BIN)/python manage.py loaddata fixtures/demo_cases.yaml $(sort $(wildcard fixtures/library_*.yaml))
 
 # Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
 browser:
