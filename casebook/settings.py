@@ -68,8 +68,11 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "cases",
     "quiz",
+    "imaging",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +181,33 @@ STORAGES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Images. Uploaded files go under DJANGO_MEDIA_ROOT through Django's storage API (set STORAGES["default"]
+# to an object store to share them between machines). Nothing there is served directly: imaging.views
+# checks who may see each file. With nginx in front, DJANGO_IMAGES_ACCEL_REDIRECT=/protected-images/
+# (an `internal` location aliased to MEDIA_ROOT/images/) lets nginx send the file after the check.
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_URL = "/media/"
+IMAGES_ACCEL_REDIRECT = os.environ.get("DJANGO_IMAGES_ACCEL_REDIRECT", "")
+IMAGES_ACCEL_HEADER = os.environ.get("DJANGO_IMAGES_ACCEL_HEADER", "X-Accel-Redirect")
+# Uploads stay in memory, so the original of a DICOM file (with its identifiers) never touches the
+# disk: only its de-identified copy is stored. Size limits are checked in imaging.processing.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 600 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
+
+# Background work (image processing): django-tasks with its database backend, so one machine needs
+# no broker; `manage.py db_worker` runs the queue (make run starts it). DJANGO_TASKS_IMMEDIATE=1 runs
+# each task at once, in the request (the tests do).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("DJANGO_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 # Password guessing: after 5 failed sign-ins for one account from one address, that pair is
 # locked for 15 minutes (site and admin alike). The pair, not the address alone, because

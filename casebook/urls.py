@@ -23,4 +23,5 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("cases.urls")),
     path("", include("quiz.urls")),
+    path("", include("imaging.urls")),
 ]

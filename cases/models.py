@@ -331,6 +331,27 @@ def case_index_values(title, presentation_html, *, spans, findings):
     return values
 
 
+def image_prefetches(answer):
+    """The findings' ready image series, their frames and files: the presentation side only (no
+    teaching captions, annotations or annotated copies are read) unless `answer`. Four queries
+    however many frames."""
+    from imaging.models import Frame, ImageFile, ImageSeries  # the images app builds on this one
+
+    series = ImageSeries.objects.filter(status=ImageSeries.Status.READY)
+    frames, files = Frame.objects.all(), ImageFile.objects.all()
+    if not answer:
+        series, frames = series.defer("answer_caption"), frames.defer("answer_caption")
+        files = files.filter(kind=ImageFile.Kind.FRAME)
+    prefetches = [
+        Prefetch("findings__series", queryset=series),
+        Prefetch("findings__series__frames", queryset=frames),
+        Prefetch("findings__series__frames__files", queryset=files),
+    ]
+    if answer:
+        prefetches.append("findings__series__frames__annotations")
+    return prefetches
+
+
 class CaseQuerySet(models.QuerySet):
     def published(self):
         """Cases residents may see."""
@@ -357,7 +378,9 @@ class CaseQuerySet(models.QuerySet):
     def for_detail(self):
         """The pre-reveal page: presentation side only; answer columns are not even read."""
         return (
-            self.select_related("known_primary").prefetch_related("level_spans", "findings").defer(*Case.ANSWER_FIELDS)
+            self.select_related("known_primary")
+            .prefetch_related("level_spans", "findings", *image_prefetches(answer=False))
+            .defer(*Case.ANSWER_FIELDS)
         )
 
     def for_answer(self):
@@ -365,6 +388,7 @@ class CaseQuerySet(models.QuerySet):
         return self.select_related("known_primary").prefetch_related(
             "level_spans",
             "findings",
+            *image_prefetches(answer=True),
             Prefetch("differentials", queryset=Differential.objects.select_related("diagnosis")),
             "references",
         )

@@ -135,7 +135,7 @@ def case_answer(request, slug):
 
     def render_case_and_answer():
         full = Case.objects.for_answer().get(pk=case.pk)
-        return render_to_string("cases/_presentation.html", {"case": full}) + render_to_string(
+        return render_to_string("cases/_presentation.html", {"case": full, "show_answer": True}) + render_to_string(
             "cases/_answer.html", {"case": full, "final": full.final_differential()}
         )
 

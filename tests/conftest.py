@@ -1,5 +1,6 @@
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -21,6 +22,17 @@ def pytest_configure(config):
 
     # Tests only: the production hasher is slow on purpose, and the suite creates hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Image processing runs at once, in the request, rather than waiting for a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Uploaded images go to a directory of the run's own, removed afterwards.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="casebook-media-")
+
+
+def pytest_unconfigure(config):
+    from django.conf import settings
+
+    if str(settings.MEDIA_ROOT).startswith(tempfile.gettempdir()):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ def trigram_index():
 @pytest.mark.django_db(transaction=True)
 def test_migration_0010_widens_the_masks_of_an_older_database_and_indexes_its_search_text():
     executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes("cases")
+    latest = executor.loader.graph.leaf_nodes()  # every app's, since going back unapplies the apps built on cases
     try:
         executor.migrate([BEFORE_WIDENING])  # a database as it was before 0010
         if connection.vendor == "postgresql":

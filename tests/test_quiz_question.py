@@ -243,13 +243,14 @@ def test_question_page_query_count_is_constant(client, django_assert_num_queries
     # 1 session, 2 run (owned, with progress counts), 3 question with its attempt (not even the
     # case's title: it is an unknown), 4 first serving: served_at, 5 content version, then the
     # presentation, rendered once per content version: 6 case (presentation side), 7 level spans,
-    # 8 findings; and the blank answer inputs, likewise: 9 the diagnosis names to suggest
-    with django_assert_num_queries(9):
+    # 8 findings, 9 their image series (none here); and the blank answer inputs, likewise: 10 the
+    # diagnosis names to suggest
+    with django_assert_num_queries(10):
         assert client.get(question_url(run, 2)).status_code == 200
-    # Another question: its own served_at and presentation, but the same blank inputs (8); the same
+    # Another question: its own served_at and presentation, but the same blank inputs (9); the same
     # question again: only session, run, question and content version (4). Multiple choice:
     # the options' names, rendered once per set of options and content version.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(question_url(run, 1)).status_code == 200
     with django_assert_num_queries(4):
         assert client.get(question_url(run, 2)).status_code == 200

@@ -147,8 +147,9 @@ def test_reveal_query_count_is_constant(client, django_assert_num_queries, size)
     run = start_quiz(client, count=size)
     client.post(question_url(run, 1), {"answer": "Meningioma", "differential_1": "Schwannoma"})
     # 1 session, 2 run with progress counts, 3 question with attempt, 4 case with known primary,
-    # 5 level spans, 6 findings, 7 differentials with diagnoses, 8 references, 9 next unanswered question
-    with django_assert_num_queries(9):
+    # 5 level spans, 6 findings, 7 their image series (none here), 8 differentials with diagnoses,
+    # 9 references, 10 next unanswered question
+    with django_assert_num_queries(10):
         assert client.get(reveal_url(run, 1)).status_code == 200
 
 

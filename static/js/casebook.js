@@ -12,8 +12,16 @@
         return response.text();
       })
       .then(function (html) {
-        var answer = new DOMParser().parseFromString(html, "text/html").getElementById("answer");
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var answer = page.getElementById("answer");
         if (!answer) throw new Error("no answer section");
+        // The images' answer side (teaching captions, annotations) comes with the presentation.
+        var before = document.querySelector(".presentation"), after = page.querySelector(".presentation");
+        if (before && after) {
+          var fresh = document.importNode(after, true);
+          before.replaceWith(fresh);
+          fresh.dispatchEvent(new CustomEvent("casebook:content", { bubbles: true }));
+        }
         var area = document.getElementById("reveal-area");
         area.replaceWith(document.importNode(answer, true));
         history.replaceState(null, "", link.href);

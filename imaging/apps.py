@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ImagingConfig(AppConfig):
+    name = "imaging"
+    verbose_name = "Images"
+
+    def connect_signals(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from cases.signals import bump_content_version
+
+        from .models import Annotation, Frame, ImageSeries
+
+        for model in (ImageSeries, Frame, Annotation):
+            post_save.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
+            post_delete.connect(
+                bump_content_version, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}"
+            )
+
+    def ready(self):
+        self.connect_signals()

@@ -1,0 +1,250 @@
+"""Images: uploads checked and de-identified before anything is stored, frames shown before the
+reveal, teaching captions, annotations and annotated copies only after it, files served only to
+whom may see them."""
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+from pydicom.encaps import encapsulate
+from pydicom.uid import JPEGBaseline8Bit
+
+from cases.models import Case
+from imaging import services
+from imaging.models import Annotation, Frame, ImageFile, ImageSeries
+from imaging.phantom import MARKER, MARKER_DATE, MARKER_UID_ROOT, phantom_series
+from imaging.processing import MAX_PIXELS, Refused
+from imaging.services import add_series, attach_annotated_copy, confirm_no_burned_in_text
+
+from .factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rendered_at_once(monkeypatch, django_capture_on_commit_callbacks):
+    """A series is queued once its transaction commits; the test's transaction never does, so the
+    commit callbacks run as each upload ends (and the queue runs at once: ImmediateBackend)."""
+
+    def upload(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(**kwargs)
+
+    original = services.add_series
+    monkeypatch.setattr(sys.modules[__name__], "add_series", upload)
+
+
+PLANTED = [MARKER.encode(), MARKER_DATE.encode(), MARKER_UID_ROOT.encode()]
+
+
+def stored_bytes():
+    """Every byte under MEDIA_ROOT, file by file."""
+    root = Path(settings.MEDIA_ROOT)
+    return {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+def database_text():
+    """Every row of the image tables, as text."""
+    rows = []
+    for model in (ImageSeries, Frame, ImageFile, Annotation):
+        rows += [str(row) for row in model.objects.values()]
+    return "\n".join(rows)
+
+
+@pytest.fixture
+def case():
+    return make_case(title="Woman with back pain and a CT of the lumbar spine")
+
+
+@pytest.fixture
+def series(case):
+    finding = case.findings.get()
+    return add_series(
+        finding=finding,
+        files=phantom_series(frames=6, size=128),
+        caption="Sagittal CT",
+        alt_text="Sagittal CT of the lumbar spine",
+        answer_caption="Teaching: the lytic focus in the second body",
+    )
+
+
+def test_a_dicom_series_is_stored_de_identified_and_rendered(series):
+    series.refresh_from_db()
+    assert series.status == ImageSeries.Status.READY
+    assert series.frames.count() == 6 and series.frames_done == 6
+    assert "PS3.15 Annex E" in series.deidentification
+    # Each frame in three windows (as acquired, soft tissue, bone), at 128 px (its own width).
+    assert ImageFile.objects.filter(frame__series=series).count() == 6 * 3
+    files = stored_bytes()
+    assert any(path.suffix == ".dcm" for path in files) and any(path.suffix == ".webp" for path in files)
+    for path, data in files.items():
+        for planted in PLANTED:
+            assert planted not in data, (path.name, planted)
+    text = database_text()
+    assert not any(planted.decode() in text for planted in PLANTED)
+
+
+def test_the_marker_is_in_the_upload_so_the_check_above_can_fail():
+    data = b"".join(data for _, data in phantom_series(frames=1, size=32))
+    assert all(planted in data for planted in PLANTED)
+
+
+def test_the_case_page_shows_frames_but_nothing_answer_side(client, case, series):
+    frame = series.frames.first()
+    frame.answer_caption = "Teaching: a lytic focus"
+    frame.save()
+    Annotation.objects.create(frame=frame, shape="arrow", x1=0.2, y1=0.2, x2=0.4, y2=0.35, label="lytic focus")
+    attach_annotated_copy(frame, "marked.png", _png(64, 64))
+    annotated = ImageFile.objects.get(frame=frame, kind=ImageFile.Kind.ANNOTATED)
+
+    before = client.get(case.get_absolute_url()).content.decode()
+    assert before.count('class="stack__frame"') == 6
+    assert "Sagittal CT of the lumbar spine (frame 1 of 6)" in before
+    for secret in ("Teaching:", "lytic focus", annotated.name, "stack__annotations"):
+        assert secret not in before
+    # The answer-side file is refused without the key that only answer pages hand out.
+    assert "key=" in annotated.get_absolute_url()
+    assert client.get(annotated.get_absolute_url().split("?")[0]).status_code == 404
+    assert client.get(annotated.get_absolute_url()[:-3] + "xyz").status_code == 404
+
+    after = client.get(case.get_answer_url()).content.decode()
+    for shown in ("Teaching: the lytic focus in the second body", "Teaching: a lytic focus", "lytic focus"):
+        assert shown in after
+    assert annotated.get_absolute_url().replace("&", "&amp;") in after and "stack__annotations" in after
+    response = client.get(annotated.get_absolute_url())
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_presentation_frames_are_public_and_cached_for_long(client, series):
+    file = ImageFile.objects.filter(frame__series=series).first()
+    response = client.get(file.get_absolute_url())
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] == b"RIFF"
+    assert response["Cache-Control"].startswith("public, max-age=31536000")
+
+
+def test_a_draft_case_images_are_not_found_for_residents(client, admin_client, case, series):
+    case.status = Case.Status.DRAFT
+    case.save()
+    file = ImageFile.objects.filter(frame__series=series).first()
+    assert client.get(file.get_absolute_url()).status_code == 404
+    assert admin_client.get(file.get_absolute_url()).status_code == 200
+    assert client.get("/images/not-a-file.webp").status_code == 404
+
+
+def test_a_quiz_question_shows_frames_and_the_reveal_the_answer_side(client, case, series):
+    response = client.post("/quiz/", {"count": 1, "mode": "practice", "answer_format": "free_text"})
+    question = response["Location"]
+    html = client.get(question).content.decode()
+    assert 'class="stack__frame"' in html and "Teaching:" not in html
+    client.post(question, {"answer": "Schwannoma"})
+    reveal = client.get(question.rstrip("/") + "/reveal/").content.decode()
+    assert "Teaching: the lytic focus in the second body" in reveal
+
+
+def test_queries_do_not_grow_with_frames(client, case):
+    finding = case.findings.get()
+    client.get(case.get_answer_url())  # the session that records the reveal exists from now on
+    add_series(finding=finding, files=phantom_series(frames=1, size=32, plant=False))
+    with CaptureQueriesContext(connection) as one:
+        client.get(case.get_answer_url())
+    add_series(finding=finding, files=phantom_series(frames=12, size=32, plant=False))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(case.get_answer_url()).content.decode().count('class="stack__frame"') == 13
+    assert len(one.captured_queries) == len(many.captured_queries)
+
+
+def _png(width, height, mode="L", **save):
+    out = io.BytesIO()
+    Image.new(mode, (width, height)).save(out, format="PNG", **save)
+    return out.getvalue()
+
+
+def _jpeg_with_gps():
+    image = Image.new("RGB", (40, 30), "gray")
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker ZZPHIMARKER"  # Make
+    exif[0x9003] = "2019:01:02 03:04:05"  # DateTimeOriginal
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_picture_is_re_encoded_without_metadata_and_held_until_checked(client, case):
+    upload = _jpeg_with_gps()
+    assert b"ZZPHIMARKER" in upload
+    series = add_series(finding=case.findings.get(), files=[("photo.jpg", upload)])
+    series.refresh_from_db()
+    assert series.status == ImageSeries.Status.HELD and "screenshot" in series.held_reason
+    for data in stored_bytes().values():
+        assert b"ZZPHIMARKER" not in data and b"2019:01:02" not in data and b"Exif" not in data
+    assert 'class="stack__frame"' not in client.get(case.get_absolute_url()).content.decode()
+    confirm_no_burned_in_text(series)
+    assert 'class="stack__frame"' in client.get(case.get_absolute_url()).content.decode()
+
+
+def _truncated_dicom():
+    name, data = phantom_series(frames=1, size=64, plant=False)[0]
+    return name, data[: len(data) - 3000]
+
+
+def _compressed_dicom():
+    import pydicom
+
+    name, data = phantom_series(frames=1, size=64, plant=False)[0]
+    dataset = pydicom.dcmread(io.BytesIO(data))
+    dataset.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    jpeg = io.BytesIO()
+    Image.new("L", (64, 64)).save(jpeg, format="JPEG")
+    dataset.PixelData = encapsulate([jpeg.getvalue()])
+    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit = 8, 8, 7
+    out = io.BytesIO()
+    dataset.save_as(out)
+    return "jpeg.dcm", out.getvalue()
+
+
+BAD_UPLOADS = {
+    "renamed executable": (("setup.png", b"MZ\x90\x00" + b"\x00" * 200), "not a PNG, JPEG, WebP or DICOM"),
+    "svg": (("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), "not a PNG"),
+    "decompression bomb": (("bomb.png", _png(8000, 6000, mode="1")), "pixels"),
+    "truncated dicom": (_truncated_dicom(), "truncated"),
+    "compressed dicom": (_compressed_dicom(), "compressed DICOM"),
+    "gif": (("anim.gif", b"GIF89a" + b"\x01\x00\x01\x00\x00\x00\x00;"), "not a PNG"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_UPLOADS)
+def test_a_bad_upload_is_refused_with_its_name_and_reason_and_nothing_is_stored(case, kind):
+    (name, data), reason = BAD_UPLOADS[kind]
+    before = stored_bytes()
+    good = phantom_series(frames=2, size=32, plant=False)
+    with pytest.raises(Refused) as refused:
+        add_series(finding=case.findings.get(), files=[*good, (name, data)])
+    assert len(refused.value.messages) == 1
+    message = refused.value.messages[0]
+    assert message.startswith(name) and reason in message, message
+    assert ImageSeries.objects.count() == Frame.objects.count() == 0
+    assert stored_bytes() == before
+
+
+def test_the_pixel_limit_is_what_the_bomb_test_exceeds():
+    assert 8000 * 6000 > MAX_PIXELS > 1024 * 1024
+
+
+def test_a_zip_of_a_series_is_one_series(case):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in phantom_series(frames=3, size=32, plant=False):
+            archive.writestr(f"series/{name}", data)
+        archive.writestr("__MACOSX/._junk", b"junk")
+    series = add_series(finding=case.findings.get(), files=[("series.zip", out.getvalue())])
+    assert series.frames.count() == 3
