@@ -10,6 +10,8 @@ from django.db import models, router, transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from .anatomy import Compartment
@@ -94,8 +96,21 @@ class ImagingFindingInline(OrderedInline, admin.StackedInline):
         ("first_level", "last_level", "compartment"),
         ("signal", "enhancement"),
         "description",
+        "images",
     ]
+    readonly_fields = ["images"]
     verbose_name_plural = "Imaging findings (presentation)"
+
+    @admin.display(description="Images")
+    def images(self, finding):
+        if not finding.pk:
+            return "Save the case, then add images to this finding."
+        series = finding.series.all()
+        listed = format_html_join(
+            "", '<li><a href="{}">{}</a> ({})</li>', ((s.get_admin_url(), s, s.progress_label()) for s in series)
+        )
+        add = reverse("admin:imaging_imageseries_add") + f"?finding={finding.pk}"
+        return format_html('<ul class="images-list">{}</ul><a href="{}">Add images to this finding</a>', listed, add)
 
 
 class DifferentialInline(OrderedInline, admin.TabularInline):

@@ -31,14 +31,35 @@ def presentation_texts(*, title, slug, presentation, findings):
 
 
 def case_texts(case, findings=None):
-    """The presentation-side fields of a saved case (its findings read from the database unless given)."""
+    """The presentation-side fields of a saved case (its findings read from the database unless given),
+    with the captions and alt text of its findings' images."""
     findings = case.findings.all() if findings is None else findings
-    return presentation_texts(
+    yield from presentation_texts(
         title=case.title,
         slug=case.slug,
         presentation=case.presentation,
         findings=[(f"imaging finding {finding.order}", vars(finding)) for finding in findings],
     )
+    yield from image_texts([finding for finding in findings if finding.pk])
+
+
+def image_texts(findings):
+    """(field, text) for the presentation-side captions and alt text of these findings' image series."""
+    from imaging.models import Frame, ImageSeries  # the images app builds on this one
+
+    series = ImageSeries.objects.filter(finding__in=findings).select_related("finding")
+    for one in series:
+        where = f"imaging finding {one.finding.order}, series {one.order}"
+        yield f"{where}: caption", one.caption
+        yield f"{where}: alt text", one.alt_text
+    for frame in (
+        Frame.objects.filter(series__in=series)
+        .select_related("series__finding")
+        .only("index", "caption", "alt_text", "series__order", "series__finding__order")
+    ):
+        where = f"imaging finding {frame.series.finding.order}, series {frame.series.order}, frame {frame.index}"
+        yield f"{where}: caption", frame.caption
+        yield f"{where}: alt text", frame.alt_text
 
 
 def spoilers(texts, names):

@@ -9,6 +9,7 @@ has looked at every frame and confirms. Frames are annotated on their own page.
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from cases.editorial import describe_spoilers, spoilers
@@ -102,7 +103,9 @@ class FrameInline(admin.TabularInline):
     @admin.display(description="Annotations")
     def annotate(self, frame):
         count = frame.annotations.count()
-        return format_html('<a href="{}">Annotate ({})</a>', f"../../frame/{frame.pk}/change/", count)
+        return format_html(
+            '<a href="{}">Annotate ({})</a>', reverse("admin:imaging_frame_change", args=[frame.pk]), count
+        )
 
 
 @admin.register(ImageSeries)

@@ -57,6 +57,9 @@ class ImageSeries(models.Model):
     def __str__(self):
         return self.caption or f"Series {self.order} of {self.finding}"
 
+    def get_admin_url(self):
+        return reverse("admin:imaging_imageseries_change", args=[self.pk])
+
     @property
     def case(self):
         return self.finding.case

@@ -58,7 +58,7 @@ def queue(series_id):
 
 def process_series(series_id):
     series = ImageSeries.objects.filter(pk=series_id).first()
-    if series is None:  # deleted before its turn came
+    if series is None or series.status != ImageSeries.Status.PROCESSING:  # deleted, or done already
         return
     try:
         for frame in series.frames.all():

@@ -21,6 +21,7 @@ TITLE = "61-year-old man with thoracic back pain and a known lung primary"
 def groups():
     """The groups, made as their data migration makes them: an earlier live-server test's flush removed them."""
     import_module("cases.migrations.0003_editor_and_resident_groups").make_groups(django_apps)
+    import_module("imaging.migrations.0002_editors_manage_images").add_to_editors(django_apps)
 
 
 def make_user(username, *, group, is_staff):

@@ -248,3 +248,78 @@ def test_a_zip_of_a_series_is_one_series(case):
         archive.writestr("__MACOSX/._junk", b"junk")
     series = add_series(finding=case.findings.get(), files=[("series.zip", out.getvalue())])
     assert series.frames.count() == 3
+
+
+def test_an_editor_uploads_a_series_in_the_admin_and_sees_its_progress(
+    editor_client, case, django_capture_on_commit_callbacks
+):
+    finding = case.findings.get()
+    form = editor_client.get(f"/admin/imaging/imageseries/add/?finding={finding.pk}").content.decode()
+    assert f'value="{finding.pk}"' in form  # the finding comes filled in from the case's page
+    files = [io.BytesIO(data) for _, data in phantom_series(frames=3, size=32)]
+    for file, (name, _) in zip(files, phantom_series(frames=3, size=32), strict=True):
+        file.name = name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            "/admin/imaging/imageseries/add/",
+            {"finding": finding.pk, "caption": "Sagittal CT", "alt_text": "Sagittal CT", "files": files},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    series = ImageSeries.objects.get()
+    assert (series.status, series.frames.count()) == (ImageSeries.Status.READY, 3)
+    page = editor_client.get(series.get_admin_url()).content.decode()
+    assert "Ready" in page and "PS3.15 Annex E" in page
+    case_page = editor_client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert "Add images to this finding" in case_page and "Sagittal CT" in case_page
+
+
+def test_a_caption_naming_the_answer_is_refused_and_nothing_is_stored(editor_client, case):
+    finding = case.findings.get()
+    upload = io.BytesIO(phantom_series(frames=1, size=32)[0][1])
+    upload.name = "one.dcm"
+    response = editor_client.post(
+        "/admin/imaging/imageseries/add/",
+        {"finding": finding.pk, "caption": "IDEM metastases at L1", "alt_text": "Sagittal CT", "files": [upload]},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "must not name the answer" in html
+    assert 'value="Sagittal CT"' in html  # what the editor typed is kept
+    assert ImageSeries.objects.count() == 0
+
+
+def test_an_upload_refusal_is_shown_on_the_form(editor_client, case):
+    upload = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    upload.name = "diagram.svg"
+    response = editor_client.post(
+        "/admin/imaging/imageseries/add/", {"finding": case.findings.get().pk, "caption": "Sagittal", "files": [upload]}
+    )
+    assert "diagram.svg: not a PNG, JPEG, WebP or DICOM file." in response.content.decode()
+    assert ImageSeries.objects.count() == 0
+
+
+def test_publishing_checks_image_captions_too(case, series, editor):
+    from cases.editorial import PublishRefused, publish_case
+
+    case.status = Case.Status.DRAFT
+    case.save()
+    frame = series.frames.first()
+    Frame.objects.filter(pk=frame.pk).update(alt_text="An intradural extramedullary metastasis at L1")
+    with pytest.raises(PublishRefused, match="frame 1: alt text"):
+        publish_case(case=case, by=editor)
+
+
+def test_add_images_from_the_command_line(case, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("make_phantom", str(tmp_path), "--frames", "3", "--size", "32")
+    files = sorted(str(path) for path in tmp_path.glob("*.dcm"))
+    call_command("add_images", case.slug, *files, "--caption", "Sagittal CT", "--wait")
+    out = capsys.readouterr().out
+    assert "3 frames, Ready" in out and "PS3.15" in out
+    assert ImageSeries.objects.get().frames.count() == 3
+    bad = tmp_path / "notes.png"
+    bad.write_bytes(b"not an image")
+    with pytest.raises(CommandError, match="notes.png: not a PNG"):
+        call_command("add_images", case.slug, str(bad))
+    with pytest.raises(CommandError, match="No case"):
+        call_command("add_images", "no-such-case", *files)
