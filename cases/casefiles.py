@@ -25,7 +25,16 @@ from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, Pr
 CHILDREN = [LevelSpan, ImagingFinding, Differential, Reference]
 MODELS = [PrimaryTumour, Diagnosis, Case, *CHILDREN]  # the order of entries in a file
 BY_LABEL = {model._meta.label_lower: model for model in MODELS}
-NOT_IN_FILES = {"id", "search_text", "created_at", "updated_at", "published_at", "published_by", "is_synthetic"}
+NOT_IN_FILES = {
+    "id",
+    "search_text",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "published_by",
+    "is_synthetic",
+    "key_image",  # derived from the case's images, which files do not carry yet
+}
 ROW_NAMES = {LevelSpan: "involved levels", ImagingFinding: "imaging finding", Reference: "reference"}
 
 

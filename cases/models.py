@@ -530,6 +530,8 @@ class Case(DerivedFieldsMixin, models.Model):
     # search and filters: accent-folded text of the presentation side, and which regions, levels,
     # compartments and modalities the case involves (bit masks, see anatomy.py).
     search_text = models.TextField(blank=True, editable=False)
+    # The list's thumbnail: a presentation-side frame of the case's first shown series (imaging keeps it).
+    key_image = models.CharField(max_length=100, blank=True, editable=False)
     region_mask = BitMaskField(default=0, editable=False)
     level_mask = BitMaskField(default=0, editable=False)
     compartment_mask = BitMaskField(default=0, editable=False)

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
 
+def series_deleted(sender, instance, **kwargs):
+    from .services import refresh_key_image
+
+    refresh_key_image(instance.finding.case_id)
+
+
 class ImagingConfig(AppConfig):
     name = "imaging"
     verbose_name = "Images"
@@ -12,6 +18,7 @@ class ImagingConfig(AppConfig):
 
         from .models import Annotation, Frame, ImageSeries
 
+        post_delete.connect(series_deleted, sender=ImageSeries, dispatch_uid="key-image-series-deleted")
         for model in (ImageSeries, Frame, Annotation):
             post_save.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
             post_delete.connect(

@@ -71,6 +71,27 @@ def process_series(series_id):
         series.status = ImageSeries.Status.HELD if series.held_reason else ImageSeries.Status.READY
     series.frames_done = series.frames.count() if series.status != ImageSeries.Status.FAILED else 0
     series.save(update_fields=["status", "error", "frames_done"])
+    refresh_key_image(series.finding.case_id)
+
+
+def refresh_key_image(case_id):
+    """The case list's thumbnail: the narrowest rendition of the middle frame of the case's first
+    series residents may see (by finding, then series order), or none."""
+    from cases.models import Case, content_changed
+
+    series = (
+        ImageSeries.objects.filter(finding__case_id=case_id, status=ImageSeries.Status.READY)
+        .order_by("finding__order", "order", "pk")
+        .first()
+    )
+    name = ""
+    if series is not None:
+        count = series.frames.count()
+        frame = series.frames.filter(index=(count + 1) // 2).first()
+        file = frame and frame.files.filter(kind=ImageFile.Kind.FRAME, preset="").order_by("width").first()
+        name = file.name if file else ""
+    if Case.objects.filter(pk=case_id).exclude(key_image=name).update(key_image=name):
+        content_changed()  # the cached list shows the new thumbnail
 
 
 def render_frame(frame):
@@ -103,9 +124,11 @@ def attach_annotated_copy(frame, name, data):
 
 def confirm_no_burned_in_text(series):
     """An editor has checked every frame of a held series: it may be shown."""
+    series.refresh_from_db(fields=["status", "held_reason"])
     if series.status == ImageSeries.Status.HELD:
         series.status, series.held_reason = ImageSeries.Status.READY, ""
         series.save(update_fields=["status", "held_reason"])
+        refresh_key_image(series.finding.case_id)
 
 
 def delete_unused_files():

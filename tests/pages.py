@@ -1,5 +1,9 @@
 """The public page types, built from test rows, for the markup and accessibility checks."""
 
+from imaging.models import Annotation
+from imaging.phantom import phantom_series
+from imaging.services import add_series, process_series
+
 from .factories import make_case
 
 
@@ -8,12 +12,25 @@ def public_pages():
     case = make_case(title="52-year-old woman with progressive left leg heaviness")
     make_case(title="Man with neck pain", sex="male", primary=None)
     diagnosis = case.differentials.get(is_final=True).diagnosis
+    imaged = make_case(title="Woman with low back pain and a lumbar CT")
+    series = add_series(
+        finding=imaged.findings.get(),
+        files=phantom_series(frames=4, size=64, plant=False),
+        caption="Sagittal CT",
+        alt_text="Sagittal CT of the lumbar spine",
+        answer_caption="The dark focus in the second body.",
+    )
+    process_series(series.pk)  # at once, whether or not the test's transaction commits
+    frame = series.frames.get(index=1)
+    Annotation.objects.create(frame=frame, shape="arrow", x1=0.2, y1=0.2, x2=0.4, y2=0.35, label="focus")
     return [
         ("list", "/"),
         ("list-filtered", "/?region=lumbar&modality=mri&sort=-age"),
         ("list-empty", "/?q=nothing-matches-this"),
         ("case", case.get_absolute_url()),
         ("answer", case.get_answer_url()),
+        ("case-with-images", imaged.get_absolute_url()),
+        ("answer-with-images", imaged.get_answer_url()),
         ("diagnoses", "/diagnoses/"),
         ("diagnosis", diagnosis.get_absolute_url()),
         ("login", "/accounts/login/"),

@@ -323,3 +323,35 @@ def test_add_images_from_the_command_line(case, tmp_path, capsys):
         call_command("add_images", case.slug, str(bad))
     with pytest.raises(CommandError, match="No case"):
         call_command("add_images", "no-such-case", *files)
+
+
+def test_a_twenty_frame_stack_stays_light(client, case):
+    """The case page's HTML within 30 KB, and the first frame on screen after at most 150 KB: the
+    page, its stylesheet and scripts, and the first frame's default rendition."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    add_series(finding=case.findings.get(), files=phantom_series(frames=20, size=512, plant=False))
+    html = client.get(case.get_absolute_url()).content
+    assert len(html) < 30 * 1024, len(html)
+    assets = sum(
+        Path(finders.find(path)).stat().st_size
+        for path in re.findall(rb'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
+        for path in [path.decode()]
+    )
+    first = re.search(rb'<img src="(/images/[^"]+)"', html).group(1).decode()
+    image = b"".join(client.get(first).streaming_content)
+    assert len(html) + assets + len(image) < 150 * 1024, (len(html), assets, len(image))
+
+
+def test_the_case_list_shows_a_key_image_once_a_series_is_shown(client, case):
+    assert "card__thumb" not in client.get("/").content.decode()
+    series = add_series(finding=case.findings.get(), files=[("photo.png", _png(300, 200))])  # held: a picture
+    assert "card__thumb" not in client.get("/").content.decode()
+    confirm_no_burned_in_text(series)
+    html = client.get("/").content.decode()
+    case.refresh_from_db()
+    assert case.key_image and f'src="/images/{case.key_image}"' in html
+    series.delete()
+    assert "card__thumb" not in client.get("/").content.decode()
