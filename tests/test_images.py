@@ -10,6 +10,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 from pydicom.encaps import encapsulate
 from pydicom.uid import JPEGBaseline8Bit
@@ -18,7 +21,7 @@ from cases.models import Case
 from imaging import services
 from imaging.models import Annotation, Frame, ImageFile, ImageSeries
 from imaging.phantom import MARKER, MARKER_DATE, MARKER_UID_ROOT, phantom_series
-from imaging.processing import MAX_PIXELS, Refused
+from imaging.processing import MAX_PIXELS, Refused, prepare
 from imaging.services import add_series, attach_annotated_copy, confirm_no_burned_in_text
 
 from .factories import make_case
@@ -355,3 +358,25 @@ def test_the_case_list_shows_a_key_image_once_a_series_is_shown(client, case):
     assert case.key_image and f'src="/images/{case.key_image}"' in html
     series.delete()
     assert "card__thumb" not in client.get("/").content.decode()
+
+
+@given(
+    name=st.text(min_size=1, max_size=40),
+    data=st.one_of(
+        st.binary(max_size=2048),
+        st.builds(
+            lambda head, tail: head + tail,
+            st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF", b"PK\x03\x04", b"\x00" * 128 + b"DICM"]),
+            st.binary(max_size=1024),
+        ),
+    ),
+)
+@hypothesis_settings(max_examples=150, deadline=None)
+def test_no_upload_makes_anything_but_a_refusal_or_frames(name, data):
+    """Whatever bytes arrive, under whatever name: a clean refusal naming the file, or cleaned frames."""
+    try:
+        prepared = prepare([(name, data)])
+    except Refused as refused:
+        assert refused.messages and all(message for message in refused.messages)
+    else:
+        assert all(frame.data != data for frame in prepared.frames)  # never the bytes as uploaded
