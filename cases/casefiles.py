@@ -519,11 +519,18 @@ def _vocabulary_snapshot(entries):
     }
 
 
-def import_cases(*, text, fmt="yaml", dry_run=False):
-    """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError (no change)."""
+def import_cases(*, text, fmt="yaml", dry_run=False, images_follow=False):
+    """Validate a whole case file, then load it in one transaction; if invalid, raise CaseFileError (no change).
+
+    A case file does not carry images: a case it would change that has images is refused (the change
+    would delete them), unless `images_follow` (an archive that carries them, imaging.archive).
+    """
     entries = _parse(text, fmt)
     errors, bad = _check_rows(entries)
     slugs = sorted({entry.case_slug for entry in entries if entry.model is Case and entry not in bad}, key=str)
+    with_images = set(
+        ImagingFinding.objects.filter(case__slug__in=slugs, series__isnull=False).values_list("case__slug", flat=True)
+    )
     report = ImportReport()
     with transaction.atomic():
         before = {slug: _snapshot(slug) for slug in slugs}
@@ -544,6 +551,13 @@ def import_cases(*, text, fmt="yaml", dry_run=False):
                 status = "new" if was is None else "unchanged" if was == after else "updated"
                 report.vocabulary[status].append(f"{model._meta.verbose_name} {slug}")
         transaction.set_rollback(True)  # this pass only validates
+    if not images_follow:
+        errors += [
+            f"case {slug}: has images, which this file does not carry: importing it would delete them; "
+            "import an archive made by export_cases --format zip instead"
+            for slug in report.updated
+            if slug in with_images
+        ]
     if errors:
         raise CaseFileError(errors)
     if not dry_run:

@@ -80,6 +80,8 @@ class Frame(models.Model):
     # The de-identified DICOM or the cleaned raster the renditions are made from. Never served.
     source = models.FileField(upload_to="image-sources/", max_length=200, editable=False)
     source_frame = models.PositiveIntegerField(default=0, editable=False, help_text="Within a multi-frame file.")
+    # The editor's annotated copy as cleaned PNG (answer side; its renditions are ImageFiles). Never served.
+    annotated_source = models.FileField(upload_to="image-sources/", max_length=200, blank=True, editable=False)
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     caption = models.CharField(max_length=200, blank=True, help_text=PRESENTATION)

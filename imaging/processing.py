@@ -128,11 +128,14 @@ def prepare(files):
     return series
 
 
-def prepare_file(name, data):
+def prepare_file(name, data, *, verify_only=False):
+    """The frames of one file. `verify_only` (a Casebook export coming back): a DICOM file that this
+    profile already leaves unchanged is kept byte for byte, so an export imported and exported again
+    is the same; any other file is cleaned as on upload."""
     if len(data) > MAX_FILE_BYTES:
         raise Refused([f"{name}: larger than {MAX_FILE_BYTES // 2**20} MB."])
     if data[128:132] == b"DICM":
-        return prepare_dicom(name, data)
+        return prepare_dicom(name, data, verify_only=verify_only)
     return [prepare_raster(name, data)]
 
 
@@ -175,7 +178,7 @@ def _without_metadata(image):
 # DICOM -------------------------------------------------------------------------------------------
 
 
-def prepare_dicom(name, data):
+def prepare_dicom(name, data, *, verify_only=False):
     try:
         dataset = pydicom.dcmread(io.BytesIO(data))
     except Exception:  # pydicom raises many kinds for a damaged file
@@ -199,10 +202,13 @@ def prepare_dicom(name, data):
     burned_in = _burned_in(dataset)
     order = _position(dataset, name)
     modality = str(dataset.get("Modality", "") or "")
-    deidentify(dataset)
-    out = io.BytesIO()
-    dataset.save_as(out, enforce_file_format=True)
-    clean = out.getvalue()
+    if verify_only and already_deidentified(dataset):
+        clean = data
+    else:
+        deidentify(dataset)
+        out = io.BytesIO()
+        dataset.save_as(out, enforce_file_format=True)
+        clean = out.getvalue()
     return [
         Prepared(
             name=name,
@@ -226,6 +232,46 @@ def _burned_in(dataset):
         if modality in SCREEN_CAPTURE_MODALITIES or str(dataset.get("SOPClassUID", "")) in SECONDARY_CAPTURE_CLASSES:
             return f"a {modality or 'secondary capture'} image that does not say whether text is burned into its pixels"
     return ""
+
+
+def already_deidentified(dataset):
+    """Whether this file is one Casebook de-identified: marked so, with nothing the profile would
+    still change but its UIDs, and every UID of the kind the profile gives (2.25.<number>)."""
+    if dataset.get("PatientIdentityRemoved") != "YES" or "dicom-anonymizer" not in str(
+        dataset.get("DeidentificationMethod", "")
+    ):
+        return False
+    uids = []
+    dataset.walk(lambda ds, element: uids.append(str(element.value)) if element.VR == "UI" else None)
+    standard = ("1.2.840.10008.",)  # SOP classes and transfer syntaxes: the standard's own UIDs
+    if not all(uid.startswith(("2.25.", *standard)) or not uid for uid in uids):
+        return False
+    copy = pydicom.dcmread(io.BytesIO(_bytes(dataset)))
+    actions = simpledicomanonymizer.initialize_actions(PROFILE_TABLES)
+    keep_uids = {tag: _keeping_uids(action) for tag, action in actions.items()}
+    simpledicomanonymizer.anonymize_dataset(copy, base_rules_gen=lambda: dict(keep_uids), delete_private_tags=True)
+    for element in list(copy):
+        if (element.tag.group & 0xFF00) in (0x5000, 0x6000):
+            del copy[element.tag]
+    return _bytes(copy) == _bytes(dataset)
+
+
+def _keeping_uids(action):
+    """The profile's action, but leaving UIDs as they are (they were replaced when first cleaned)."""
+
+    def act(dataset, tag):
+        element = dataset.get(tag)
+        if element is not None and element.VR == "UI":
+            return None
+        return action(dataset, tag)
+
+    return act
+
+
+def _bytes(dataset):
+    out = io.BytesIO()
+    dataset.save_as(out, enforce_file_format=True)
+    return out.getvalue()
 
 
 def _position(dataset, name):

@@ -1,8 +1,6 @@
 """Storing an uploaded series, and rendering it (called by the task), in one place for the admin,
 add_images and case files."""
 
-import io
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -95,31 +93,42 @@ def refresh_key_image(case_id):
 
 
 def render_frame(frame):
-    """Store a frame's renditions (every preset, every width) and record them; returns the files."""
+    """Store a frame's renditions (every preset, every width, and its annotated copy if it has one)."""
     files = []
     for preset, picture in pictures(frame).items():
         if not preset:
             frame.width, frame.height = picture.width, picture.height
-        for width, height, name in store_renditions(picture):
-            files.append(ImageFile(frame=frame, preset=preset, width=width, height=height, name=name))
+        files += _renditions(frame, picture, preset=preset)
     frame.save(update_fields=["width", "height"])
-    ImageFile.objects.filter(frame=frame, kind=ImageFile.Kind.FRAME).delete()
-    return ImageFile.objects.bulk_create(files)
+    ImageFile.objects.filter(frame=frame).delete()
+    return ImageFile.objects.bulk_create(files + _annotated_renditions(frame))
+
+
+def _renditions(frame, picture, *, kind=ImageFile.Kind.FRAME, preset=""):
+    return [
+        ImageFile(frame=frame, kind=kind, preset=preset, width=width, height=height, name=name)
+        for width, height, name in store_renditions(picture)
+    ]
+
+
+def _annotated_renditions(frame):
+    if not frame.annotated_source:
+        return []
+    with default_storage.open(frame.annotated_source.name, "rb") as handle, Image.open(handle) as picture:
+        picture.load()
+        return _renditions(frame, picture, kind=ImageFile.Kind.ANNOTATED)
 
 
 def attach_annotated_copy(frame, name, data):
     """An editor's annotated copy of a frame (answer side), cleaned like any raster upload."""
     prepared = prepare_raster(name, data)
-    with Image.open(io.BytesIO(prepared.data)) as picture:
-        picture.load()
-        stored = store_renditions(picture)
+    path = f"{SOURCE_DIR}/{source_name(prepared.data, 'raster')}"
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(prepared.data))
+    frame.annotated_source = path
+    frame.save(update_fields=["annotated_source"])
     ImageFile.objects.filter(frame=frame, kind=ImageFile.Kind.ANNOTATED).delete()
-    return ImageFile.objects.bulk_create(
-        [
-            ImageFile(frame=frame, kind=ImageFile.Kind.ANNOTATED, width=width, height=height, name=name)
-            for width, height, name in stored
-        ]
-    )
+    return ImageFile.objects.bulk_create(_annotated_renditions(frame))
 
 
 def confirm_no_burned_in_text(series):
@@ -141,6 +150,7 @@ def delete_unused_files():
                 default_storage.delete(storage_path(name))
                 removed += 1
     sources = set(Frame.objects.values_list("source", flat=True))
+    sources |= set(Frame.objects.values_list("annotated_source", flat=True))
     if default_storage.exists(SOURCE_DIR):
         for name in default_storage.listdir(SOURCE_DIR)[1]:
             if f"{SOURCE_DIR}/{name}" not in sources:
