@@ -649,6 +649,10 @@ class Case(DerivedFieldsMixin, models.Model):
     def final_differential(self):
         return next((d for d in self.differentials.all() if d.is_final), None)
 
+    def has_images(self):
+        """Whether a finding shows an image series (from the page's prefetch: no query)."""
+        return any(finding.series.all() for finding in self.findings.all())
+
 
 class FormerSlug(models.Model):
     """A slug a published case was once served at: its old URL redirects permanently to the case."""

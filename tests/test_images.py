@@ -380,3 +380,14 @@ def test_no_upload_makes_anything_but_a_refusal_or_frames(name, data):
         assert refused.messages and all(message for message in refused.messages)
     else:
         assert all(frame.data != data for frame in prepared.frames)  # never the bytes as uploaded
+
+
+def test_a_case_without_images_says_why_and_links_its_source_only_after_the_reveal(client, case):
+    reference = case.references.get(is_source=True)
+    reference.doi = "10.1000/figures-of-the-source"
+    reference.save()
+    before = client.get(case.get_absolute_url()).content.decode()
+    assert "No images are shown: the source's figures are not licensed for reuse here" in before
+    assert "figures-of-the-source" not in before  # the source's page would give the answer away
+    after = client.get(case.get_answer_url()).content.decode()
+    assert "can be seen through its link below" in after and "figures-of-the-source" in after
