@@ -90,6 +90,23 @@ def test_a_dicom_series_is_stored_de_identified_and_rendered(series):
             assert planted not in data, (path.name, planted)
     text = database_text()
     assert not any(planted.decode() in text for planted in PLANTED)
+    # UIDs replaced consistently within the series: one new study and series UID for every frame.
+    import pydicom
+
+    sources = [pydicom.dcmread(frame.source.path) for frame in series.frames.all()]
+    assert len({ds.SeriesInstanceUID for ds in sources}) == len({ds.StudyInstanceUID for ds in sources}) == 1
+    assert len({ds.SOPInstanceUID for ds in sources}) == 6
+    assert sources[0].PatientIdentityRemoved == "YES" and "PS3.15" in sources[0].DeidentificationMethod
+
+
+def test_no_served_response_carries_a_planted_identifier(client, admin_client, case, series):
+    pages = [case.get_absolute_url(), case.get_answer_url(), "/"]
+    responses = [client.get(path).content for path in pages]
+    responses += [admin_client.get(series.get_admin_url()).content]
+    for file in ImageFile.objects.filter(frame__series=series):
+        responses.append(b"".join(client.get(file.get_absolute_url()).streaming_content))
+    for body in responses:
+        assert not any(planted in body for planted in PLANTED)
 
 
 def test_the_marker_is_in_the_upload_so_the_check_above_can_fail():
