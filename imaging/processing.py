@@ -184,8 +184,10 @@ def prepare_dicom(name, data, *, verify_only=False):
     except Exception:  # pydicom raises many kinds for a damaged file
         raise Refused([f"{name}: not a readable DICOM file (damaged or truncated)."]) from None
     syntax = dataset.file_meta.get("TransferSyntaxUID")
+    if syntax is None:
+        raise Refused([f"{name}: not a readable DICOM file (no transfer syntax in its header)."])
     if syntax not in UNCOMPRESSED:
-        label = getattr(syntax, "name", None) or syntax or "none"
+        label = getattr(syntax, "name", None) or syntax
         raise Refused(
             [f"{name}: compressed DICOM ({label}) is not supported; export the series uncompressed (little endian)."]
         )
