@@ -11,8 +11,10 @@ from django.db.models import Count, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .anatomy import Compartment
 from .editorial import (
@@ -51,8 +53,10 @@ class SelectedIdsAreChecked:
         if not all(re.fullmatch(r"[0-9]{1,18}", value) for value in ids):
             self.message_user(
                 request,
-                "The selection holds something that is not an entry of this list; "
-                "nothing was done. Select the entries again.",
+                gettext(
+                    "The selection holds something that is not an entry of this list; "
+                    "nothing was done. Select the entries again."
+                ),
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.get_full_path())
@@ -63,7 +67,7 @@ def facet_list_filter(facet):
     """The admin's list filter for one of the case list's facets, with the same options and test."""
 
     class FacetListFilter(admin.SimpleListFilter):
-        title = facet.label.lower()
+        title = lazy(lambda: str(facet.label).lower(), str)()
         parameter_name = facet.name
 
         def lookups(self, request, model_admin):
@@ -84,7 +88,7 @@ class OrderedInline:
 class LevelSpanInline(OrderedInline, admin.TabularInline):
     model = LevelSpan
     fields = ["order", "first_level", "last_level", "region"]
-    verbose_name_plural = "Involved levels (presentation)"
+    verbose_name_plural = _("Involved levels (presentation)")
 
 
 class ImagingFindingInline(OrderedInline, admin.StackedInline):
@@ -99,18 +103,20 @@ class ImagingFindingInline(OrderedInline, admin.StackedInline):
         "images",
     ]
     readonly_fields = ["images"]
-    verbose_name_plural = "Imaging findings (presentation)"
+    verbose_name_plural = _("Imaging findings (presentation)")
 
-    @admin.display(description="Images")
+    @admin.display(description=_("Images"))
     def images(self, finding):
         if not finding.pk:
-            return "Save the case, then add images to this finding."
+            return gettext("Save the case, then add images to this finding.")
         series = finding.series.all()
         listed = format_html_join(
             "", '<li><a href="{}">{}</a> ({})</li>', ((s.get_admin_url(), s, s.progress_label()) for s in series)
         )
         add = reverse("admin:imaging_imageseries_add") + f"?finding={finding.pk}"
-        return format_html('<ul class="images-list">{}</ul><a href="{}">Add images to this finding</a>', listed, add)
+        return format_html(
+            '<ul class="images-list">{}</ul><a href="{}">{}</a>', listed, add, gettext("Add images to this finding")
+        )
 
 
 class DifferentialInline(OrderedInline, admin.TabularInline):
@@ -120,7 +126,7 @@ class DifferentialInline(OrderedInline, admin.TabularInline):
     extra = 2
     # Two full-size textareas per row would push the table far past the page's width.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})}}
-    verbose_name_plural = "Differential diagnoses (answer)"
+    verbose_name_plural = _("Differential diagnoses (answer)")
 
 
 class ReferenceInline(OrderedInline, admin.TabularInline):
@@ -130,7 +136,7 @@ class ReferenceInline(OrderedInline, admin.TabularInline):
         models.URLField: {"assume_scheme": "https"},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})},
     }
-    verbose_name_plural = "References (answer)"
+    verbose_name_plural = _("References (answer)")
 
 
 @admin.register(Case)
@@ -138,25 +144,28 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     form = CaseForm
     fieldsets = [
         (
-            "Presentation",
+            _("Presentation"),
             {
-                "description": "PRESENTATION: what residents see before they reveal the answer. "
-                "Nothing here may name or hint at the diagnosis.",
+                "description": _(
+                    "PRESENTATION: what residents see before they reveal the answer. "
+                    "Nothing here may name or hint at the diagnosis."
+                ),
                 "fields": ["title", "slug", ("age", "sex"), "known_primary", "presentation", "difficulty"],
             },
         ),
         (
-            "Answer",
+            _("Answer"),
             {
-                "description": "ANSWER: shown only after the reveal, with the differentials and references below.",
+                "description": _("ANSWER: shown only after the reveal, with the differentials and references below."),
                 "fields": ["proven_by", "proof_details", "discussion", "teaching_points", "management_outcome"],
             },
         ),
         (
-            "Publication",
+            _("Publication"),
             {
-                "description": "New cases are drafts, seen only by staff. "
-                "Publish them with the action on the case list.",
+                "description": _(
+                    "New cases are drafts, seen only by staff. Publish them with the action on the case list."
+                ),
                 "fields": ["source_language", "status", "published_at", "published_by"],
             },
         ),
@@ -185,12 +194,12 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="final diagnosis")
+    @admin.display(description=_("final diagnosis"))
     def final_diagnosis(self, case):
         final = case.final_differential()
         return final.diagnosis if final else "—"
 
-    @admin.display(description="levels")
+    @admin.display(description=_("levels"))
     def levels(self, case):
         return case.levels_label()
 
@@ -203,7 +212,7 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm("cases.publish_case")
 
-    @admin.action(description="Publish selected cases", permissions=["publish"])
+    @admin.action(description=_("Publish selected cases"), permissions=["publish"])
     def publish(self, request, queryset):
         published = 0
         for case in queryset.filter(status=Case.Status.DRAFT):
@@ -217,7 +226,7 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
         if published:
             self.message_user(request, ngettext("Published %d case.", "Published %d cases.", published) % published)
 
-    @admin.action(description="Unpublish selected cases (back to draft)", permissions=["publish"])
+    @admin.action(description=_("Unpublish selected cases (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
         cases = list(queryset.filter(status=Case.Status.PUBLISHED))
         for case in cases:
@@ -271,7 +280,7 @@ class DiagnosisForm(forms.ModelForm):
                 self.add_error(
                     name,
                     ValidationError(
-                        "This would give the answer away in published cases: %(cases)s. Rewrite those cases first.",
+                        _("This would give the answer away in published cases: %(cases)s. Rewrite those cases first."),
                         code="spoiler",
                         params={"cases": list_spoiled(spoiled)},
                     ),
@@ -291,28 +300,28 @@ class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(case_count=Count("differentials"))
 
-    @admin.display(description="cases", ordering="case_count")
+    @admin.display(description=_("cases"), ordering="case_count")
     def case_count(self, diagnosis):
         return diagnosis.case_count
 
-    @admin.action(description="Merge selected into …", permissions=["change", "delete"])
+    @admin.action(description=_("Merge selected into …"), permissions=["change", "delete"])
     def merge(self, request, queryset):
         if queryset.count() < 2:
-            self.message_user(request, "Select two or more entries to merge.", messages.WARNING)
+            self.message_user(request, gettext("Select two or more entries to merge."), messages.WARNING)
             return None
         keep_id = request.POST.get("keep", "")
         keep = None
         if request.POST.get("post") == "yes":
             keep = queryset.filter(pk=keep_id).first() if re.fullmatch(r"[0-9]{1,18}", keep_id) else None
             if keep is None:
-                self.message_user(request, "Choose one of the selected entries to keep.", messages.ERROR)
+                self.message_user(request, gettext("Choose one of the selected entries to keep."), messages.ERROR)
         if keep is None:
             return TemplateResponse(
                 request,
                 "admin/cases/diagnosis/merge_confirmation.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": "Merge diagnoses",
+                    "title": gettext("Merge diagnoses"),
                     "opts": self.opts,
                     "diagnoses": queryset,
                     "action_checkbox_name": ACTION_CHECKBOX_NAME,
@@ -324,9 +333,11 @@ class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
         if spoiled:
             self.message_user(
                 request,
-                f"Nothing was merged: {keep} would take the names of "
-                f"{', '.join(map(str, merged))}, which would give the answer away in "
-                f"published cases: {list_spoiled(spoiled)}. Rewrite those cases first.",
+                gettext(
+                    "Nothing was merged: %(keep)s would take the names of %(merged)s, which would give the answer "
+                    "away in published cases: %(cases)s. Rewrite those cases first."
+                )
+                % {"keep": keep, "merged": ", ".join(map(str, merged)), "cases": list_spoiled(spoiled)},
                 messages.ERROR,
             )
             return None
@@ -337,7 +348,9 @@ class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
         for diagnosis in merged:
             merge_diagnoses(keep=keep, merge=diagnosis)
         self.log_change(request, keep, f"Merged {', '.join(map(str, merged))} into this entry.")
-        self.message_user(request, f"Merged {', '.join(map(str, merged))} into {keep}.")
+        self.message_user(
+            request, gettext("Merged %(merged)s into %(keep)s.") % {"merged": ", ".join(map(str, merged)), "keep": keep}
+        )
         return None
 
 

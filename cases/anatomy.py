@@ -1,14 +1,15 @@
 """The fixed anatomical vocabulary: spinal levels, regions and compartments."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.TextChoices):
-    CERVICAL = "cervical", "Cervical"
-    THORACIC = "thoracic", "Thoracic"
-    LUMBAR = "lumbar", "Lumbar"
-    SACRAL = "sacral", "Sacral"
-    COCCYGEAL = "coccygeal", "Coccygeal"
+    CERVICAL = "cervical", _("Cervical")
+    THORACIC = "thoracic", _("Thoracic")
+    LUMBAR = "lumbar", _("Lumbar")
+    SACRAL = "sacral", _("Sacral")
+    COCCYGEAL = "coccygeal", _("Coccygeal")
 
 
 class Level(models.IntegerChoices):
@@ -43,7 +44,7 @@ class Level(models.IntegerChoices):
     S3 = 27, "S3"
     S4 = 28, "S4"
     S5 = 29, "S5"
-    COCCYX = 30, "Coccyx"
+    COCCYX = 30, _("Coccyx")
 
 
 FIRST_LEVEL, LAST_LEVEL = Level.C1.value, Level.COCCYX.value
@@ -72,37 +73,37 @@ def regions_between(first, last):
 
 def span_label(first, last):
     if first == last:
-        return Level(first).label
+        return str(Level(first).label)
     return f"{Level(first).label}–{Level(last).label}"
 
 
 class Compartment(models.TextChoices):
-    INTRAMEDULLARY = "intramedullary", "Intramedullary"
-    INTRADURAL_EXTRAMEDULLARY = "intradural_extramedullary", "Intradural extramedullary"
-    EXTRADURAL = "extradural", "Extradural (epidural)"
-    VERTEBRAL_BODY = "vertebral_body", "Vertebral body / posterior elements"
-    DISC_ENDPLATES = "disc_endplates", "Disc and endplates"
-    LEPTOMENINGEAL = "leptomeningeal", "Leptomeningeal"
-    PARASPINAL = "paraspinal", "Paraspinal"
+    INTRAMEDULLARY = "intramedullary", _("Intramedullary")
+    INTRADURAL_EXTRAMEDULLARY = "intradural_extramedullary", _("Intradural extramedullary")
+    EXTRADURAL = "extradural", _("Extradural (epidural)")
+    VERTEBRAL_BODY = "vertebral_body", _("Vertebral body / posterior elements")
+    DISC_ENDPLATES = "disc_endplates", _("Disc and endplates")
+    LEPTOMENINGEAL = "leptomeningeal", _("Leptomeningeal")
+    PARASPINAL = "paraspinal", _("Paraspinal")
 
 
 class Modality(models.TextChoices):
-    MRI = "mri", "MRI"
-    CT = "ct", "CT"
-    RADIOGRAPH = "radiograph", "Radiograph"
-    PET = "pet", "PET"
-    BONE_SCAN = "bone_scan", "Bone scan"
-    MYELOGRAPHY = "myelography", "Myelography"
+    MRI = "mri", _("MRI")
+    CT = "ct", _("CT")
+    RADIOGRAPH = "radiograph", _("Radiograph")
+    PET = "pet", _("PET")
+    BONE_SCAN = "bone_scan", _("Bone scan")
+    MYELOGRAPHY = "myelography", _("Myelography")
     # Appended, never inserted: a modality's bit in the filter masks follows its position here.
-    ANGIOGRAPHY = "angiography", "Angiography (DSA, MR or CT angiography)"
-    ULTRASOUND = "ultrasound", "Ultrasound"
+    ANGIOGRAPHY = "angiography", _("Angiography (DSA, MR or CT angiography)")
+    ULTRASOUND = "ultrasound", _("Ultrasound")
 
 
 class Plane(models.TextChoices):
-    SAGITTAL = "sagittal", "Sagittal"
-    AXIAL = "axial", "Axial"
-    CORONAL = "coronal", "Coronal"
-    PROJECTION = "projection", "Projection (AP / lateral)"
+    SAGITTAL = "sagittal", _("Sagittal")
+    AXIAL = "axial", _("Axial")
+    CORONAL = "coronal", _("Coronal")
+    PROJECTION = "projection", _("Projection (AP / lateral)")
 
 
 # Bit positions for the case list's facets, stored on each case as integer masks (see

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from .models import Case
 
@@ -40,8 +41,11 @@ def cached(key, compute):
 
 
 def cached_html(key, render_html):
-    """HTML rendered by the first request after an edit (the key names the content version), then reused."""
-    return mark_safe(cached(key, render_html))
+    """HTML rendered by the first request after an edit (the key names the content version), then reused.
+
+    One copy per interface language: the HTML carries the labels and headings of the language it was rendered in.
+    """
+    return mark_safe(cached(f"{key}:{get_language()}", render_html))
 
 
 def presentation_html(case_id, version):

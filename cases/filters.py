@@ -10,27 +10,31 @@ in tests/test_case_list.py holds this).
 import django_filters
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
 from .models import Case, PrimaryTumour
 
 LEVELS_BY_LABEL = {level.label: level.value for level in Level}
 AGE_BANDS = {
-    "under-40": ("Under 40", (None, 39)),
+    "under-40": (_("Under 40"), (None, 39)),
     "40-59": ("40–59", (40, 59)),
     "60-79": ("60–79", (60, 79)),
-    "80-plus": ("80 and over", (80, None)),
+    "80-plus": (_("80 and over"), (80, None)),
 }
 
 # Each order ends with the title, then the pk, so that pages are stable on every database.
 SORTS = {
-    "title": ("Title", ["title", "pk"]),
-    "age": ("Youngest first", [F("age").asc(nulls_last=True), "title", "pk"]),
-    "-age": ("Oldest first", [F("age").desc(nulls_last=True), "title", "pk"]),
-    "difficulty": ("Easiest first", ["difficulty", "title", "pk"]),
-    "-difficulty": ("Hardest first", ["-difficulty", "title", "pk"]),
-    "recent": ("Recently published", [F("published_at").desc(nulls_last=True), "title", "pk"]),
+    "title": (_("Title"), ["title", "pk"]),
+    "age": (_("Youngest first"), [F("age").asc(nulls_last=True), "title", "pk"]),
+    "-age": (_("Oldest first"), [F("age").desc(nulls_last=True), "title", "pk"]),
+    "difficulty": (_("Easiest first"), ["difficulty", "title", "pk"]),
+    "-difficulty": (_("Hardest first"), ["-difficulty", "title", "pk"]),
+    "recent": (_("Recently published"), [F("published_at").desc(nulls_last=True), "title", "pk"]),
 }
+
+
+NOT_STATED = _("Not stated")
 
 
 class Facet:
@@ -40,7 +44,7 @@ class Facet:
     the quiz start form and the progress breakdown are all made from it.
     """
 
-    def __init__(self, name, label, field, options, *, not_stated="Not stated"):
+    def __init__(self, name, label, field, options, *, not_stated=NOT_STATED):
         self.name, self.label, self.options = name, label, options
         self.field = field
         self.column = Case._meta.get_field(field).column
@@ -57,7 +61,8 @@ class Facet:
         """The labels of the options this case has (from its stored column), or [not stated]."""
         stored = getattr(case, self.column)
         stored = None if stored in (None, "") else str(stored)
-        return [label for label, test in self.options.values() if self.matches(test, stored)] or [self.not_stated]
+        labels = [str(label) for label, test in self.options.values() if self.matches(test, stored)]
+        return labels or [str(self.not_stated)]
 
     def q(self, value):
         """The condition for the page of cases."""
@@ -121,28 +126,33 @@ def _facets(primaries):
     return {
         facet.name: facet
         for facet in (
-            BitFacet("region", "Region", "region_mask", {r.value: (r.label, REGION_BITS[r.value]) for r in Region}),
-            BitFacet("level", "Level", "level_mask", {lvl.label: (lvl.label, level_bit(lvl.value)) for lvl in Level}),
+            BitFacet("region", _("Region"), "region_mask", {r.value: (r.label, REGION_BITS[r.value]) for r in Region}),
+            BitFacet(
+                "level", _("Level"), "level_mask", {lvl.label: (lvl.label, level_bit(lvl.value)) for lvl in Level}
+            ),
             BitFacet(
                 "compartment",
-                "Compartment",
+                _("Compartment"),
                 "compartment_mask",
                 {c.value: (c.label, COMPARTMENT_BITS[c.value]) for c in Compartment},
             ),
             BitFacet(
-                "modality", "Modality", "modality_mask", {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality}
+                "modality",
+                _("Modality"),
+                "modality_mask",
+                {m.value: (m.label, MODALITY_BITS[m.value]) for m in Modality},
             ),
             ValueFacet(
                 "primary",
-                "Known primary",
+                _("Known primary"),
                 "known_primary",
                 {p.slug: (p.name, p.pk) for p in primaries},
-                not_stated="None known",
+                not_stated=_("None known"),
             ),
-            ValueFacet("sex", "Sex", "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
-            RangeFacet("age", "Age", "age", dict(AGE_BANDS)),
+            ValueFacet("sex", _("Sex"), "sex", {s.value: (s.label, s.value) for s in Case.Sex}),
+            RangeFacet("age", _("Age"), "age", dict(AGE_BANDS)),
             ValueFacet(
-                "difficulty", "Difficulty", "difficulty", {str(d.value): (d.label, d.value) for d in Case.Difficulty}
+                "difficulty", _("Difficulty"), "difficulty", {str(d.value): (d.label, d.value) for d in Case.Difficulty}
             ),
         )
     }
@@ -196,14 +206,14 @@ def read_query(query, *, primaries):
 
 
 class CaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="filter_search")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     region = FIXED_FACETS["region"].filter()
     level = FIXED_FACETS["level"].filter()
     compartment = FIXED_FACETS["compartment"].filter()
     modality = FIXED_FACETS["modality"].filter()
     # Editors add primaries: the options are the rows themselves (limited per visitor in __init__).
     primary = django_filters.ModelChoiceFilter(
-        label="Known primary",
+        label=_("Known primary"),
         field_name="known_primary",
         to_field_name="slug",
         queryset=PrimaryTumour.objects.all(),
@@ -212,7 +222,7 @@ class CaseFilter(django_filters.FilterSet):
     age = FIXED_FACETS["age"].filter()
     difficulty = FIXED_FACETS["difficulty"].filter()
     sort = django_filters.ChoiceFilter(
-        label="Sort by",
+        label=_("Sort by"),
         choices=[(k, label) for k, (label, _) in SORTS.items()],
         method="sort_cases",
         empty_label=None,

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .editorial import FINDING_FIELDS, presentation_texts, spoiler, spoilers
 from .models import Case, Diagnosis, case_slug
@@ -28,10 +30,17 @@ def posted_final_diagnosis(data):
 
 
 def spoiler_error(where, name, diagnosis):
-    return ValidationError(
+    message = _(
         "The %(field)s gives the answer away: it names “%(name)s”, a name of the final diagnosis %(diagnosis)s. "
         "Describe the presentation only."
-        + (" Leave the slug empty to make it from the title." if where == "slug" else ""),
+    )
+    if where == "slug":
+        message = _(
+            "The %(field)s gives the answer away: it names “%(name)s”, a name of the final diagnosis %(diagnosis)s. "
+            "Describe the presentation only. Leave the slug empty to make it from the title."
+        )
+    return ValidationError(
+        message,
         code="spoiler",
         params={"field": where, "name": name, "diagnosis": diagnosis},
     )
@@ -45,9 +54,13 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text += (
-            " Left empty, it is made from the title (or, for a title with no Latin "
-            "letters, a neutral one such as case-3f9a1c)."
+        self.fields["slug"].help_text = format_lazy(
+            "{} {}",
+            self.fields["slug"].help_text,
+            _(
+                "Left empty, it is made from the title (or, for a title with no Latin "
+                "letters, a neutral one such as case-3f9a1c)."
+            ),
         )
 
     def clean_slug(self):
@@ -79,7 +92,7 @@ class OrderedRowForm(forms.ModelForm):
         min_value=1,
         max_value=999,
         required=False,
-        help_text="Position in the list. Left empty, the row goes after the others.",
+        help_text=_("Position in the list. Left empty, the row goes after the others."),
     )
 
     def __init__(self, *args, position=None, **kwargs):
@@ -163,11 +176,11 @@ class DifferentialFormSet(OrderedInlineFormSet):
         finals = [row["diagnosis"] for row in rows if row.get("is_final") and row.get("diagnosis")]
         if not finals:
             raise ValidationError(
-                "No final diagnosis: tick “Is final” on the differential that was proven.", code="no_final"
+                _("No final diagnosis: tick “Is final” on the differential that was proven."), code="no_final"
             )
         if len(finals) > 1:
             raise ValidationError(
-                "Only one differential can be the final diagnosis; %(names)s are all ticked “Is final”.",
+                _("Only one differential can be the final diagnosis; %(names)s are all ticked “Is final”."),
                 code="several_finals",
                 params={"names": ", ".join(str(d) for d in finals)},
             )

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .anatomy import (
     COMPARTMENT_BITS,
@@ -149,8 +151,9 @@ class PrimaryTumour(models.Model):
     objects = SlugNaturalKeyManager()
 
     class Meta:
+        verbose_name = _("primary tumour")
+        verbose_name_plural = _("primary tumours")
         ordering = ["name"]
-        verbose_name = "primary tumour"
         constraints = [models.CheckConstraint(condition=~Q(slug=""), name="primary_tumour_slug_not_empty")]
 
     def __str__(self):
@@ -220,8 +223,9 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
     markdown_fields = ("summary", "distinguishing_features")
 
     class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
         ordering = ["name"]
-        verbose_name_plural = "diagnoses"
         constraints = [
             models.CheckConstraint(condition=~Q(slug=""), name="diagnosis_slug_not_empty"),
             models.CheckConstraint(condition=~Q(broader=models.F("pk")), name="diagnosis_not_broader_than_itself"),
@@ -419,33 +423,33 @@ class CaseManager(models.Manager.from_queryset(CaseQuerySet)):
 
 class Case(DerivedFieldsMixin, models.Model):
     class Sex(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
 
     class Difficulty(models.IntegerChoices):
-        FOUNDATION = 1, "Foundation"
-        INTERMEDIATE = 2, "Intermediate"
-        ADVANCED = 3, "Advanced"
+        FOUNDATION = 1, _("Foundation")
+        INTERMEDIATE = 2, _("Intermediate")
+        ADVANCED = 3, _("Advanced")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     class Language(models.TextChoices):
-        ENGLISH = "en", "English"
-        FRENCH = "fr", "French"
-        SPANISH = "es", "Spanish"
-        GERMAN = "de", "German"
-        ITALIAN = "it", "Italian"
-        PORTUGUESE = "pt", "Portuguese"
-        JAPANESE = "ja", "Japanese"
+        ENGLISH = "en", _("English")
+        FRENCH = "fr", _("French")
+        SPANISH = "es", _("Spanish")
+        GERMAN = "de", _("German")
+        ITALIAN = "it", _("Italian")
+        PORTUGUESE = "pt", _("Portuguese")
+        JAPANESE = "ja", _("Japanese")
 
     class Proof(models.TextChoices):
-        HISTOLOGY = "histology", "Histology"
-        CULTURE = "culture", "Culture"
-        IMAGING = "imaging", "Imaging"
-        FOLLOW_UP = "follow_up", "Clinical and imaging follow-up"
-        NOT_STATED = "not_stated", "Not stated in the source"
+        HISTOLOGY = "histology", _("Histology")
+        CULTURE = "culture", _("Culture")
+        IMAGING = "imaging", _("Imaging")
+        FOLLOW_UP = "follow_up", _("Clinical and imaging follow-up")
+        NOT_STATED = "not_stated", _("Not stated in the source")
 
     # Presentation side
     title = models.CharField(
@@ -564,6 +568,8 @@ class Case(DerivedFieldsMixin, models.Model):
     )
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["title", "pk"]  # the pk breaks ties, so pages are stable on every database
         permissions = [("publish_case", "Can publish cases")]
         indexes = [
@@ -662,6 +668,8 @@ class FormerSlug(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("former slug")
+        verbose_name_plural = _("former slugs")
         constraints = [models.CheckConstraint(condition=~Q(slug=""), name="former_slug_not_empty")]
 
     def __str__(self):
@@ -701,9 +709,9 @@ class LevelSpan(LevelSpanMixin, models.Model):
     objects = ChildNaturalKeyManager()
 
     class Meta:
+        verbose_name = _("involved levels")
+        verbose_name_plural = _("involved levels")
         ordering = ["case", "order"]
-        verbose_name = "involved levels"
-        verbose_name_plural = "involved levels"
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="level_span_order_unique"),
             *level_span_constraints("level_span"),
@@ -732,7 +740,7 @@ class LevelSpan(LevelSpanMixin, models.Model):
 
     def label(self):
         if self.first_level is None:
-            return f"{Region(self.region).label}, level not stated"
+            return gettext("%(region)s, level not stated") % {"region": Region(self.region).label}
         return self.levels_label
 
 
@@ -760,6 +768,8 @@ class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
     markdown_fields = ("description",)
 
     class Meta:
+        verbose_name = _("imaging finding")
+        verbose_name_plural = _("imaging findings")
         ordering = ["case", "order"]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="finding_order_unique"),
@@ -801,6 +811,8 @@ class Differential(models.Model):
     objects = DifferentialManager()
 
     class Meta:
+        verbose_name = _("differential")
+        verbose_name_plural = _("differentials")
         ordering = ["case", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -840,6 +852,8 @@ class Reference(models.Model):
     objects = ChildNaturalKeyManager()
 
     class Meta:
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
         ordering = ["case", "order"]
         constraints = [
             models.UniqueConstraint(fields=["case", "order"], name="reference_order_unique"),
@@ -871,6 +885,8 @@ class ContentVersion(models.Model):
     token = models.CharField(max_length=32)
 
     class Meta:
+        verbose_name = _("content version")
+        verbose_name_plural = _("content versions")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="content_version_single_row")]
 
     def __str__(self):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def series_deleted(sender, instance, **kwargs):
@@ -9,7 +10,7 @@ def series_deleted(sender, instance, **kwargs):
 
 class ImagingConfig(AppConfig):
     name = "imaging"
-    verbose_name = "Images"
+    verbose_name = _("Images")
 
     def connect_signals(self):
         from django.db.models.signals import post_delete, post_save

@@ -10,6 +10,8 @@ from django.core.signing import Signer
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.anatomy import Modality, Plane
 from cases.models import ImagingFinding
@@ -20,10 +22,10 @@ ANSWER = "Answer side, shown only after the reveal. "
 
 class ImageSeries(models.Model):
     class Status(models.TextChoices):
-        PROCESSING = "processing", "Processing"
-        HELD = "held", "Held: check for burned-in text"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        PROCESSING = "processing", _("Processing")
+        HELD = "held", _("Held: check for burned-in text")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     finding = models.ForeignKey(ImagingFinding, on_delete=models.CASCADE, related_name="series")
     order = models.PositiveSmallIntegerField(default=1)
@@ -50,8 +52,9 @@ class ImageSeries(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("image series")
+        verbose_name_plural = _("image series")
         ordering = ["finding_id", "order", "pk"]
-        verbose_name_plural = "image series"
         constraints = [models.UniqueConstraint(fields=["finding", "order"], name="series_order_unique")]
 
     def __str__(self):
@@ -70,7 +73,10 @@ class ImageSeries(models.Model):
 
     def progress_label(self):
         if self.status == self.Status.PROCESSING:
-            return f"{self.frames_done} of {self.frames_expected} frames processed"
+            return gettext("%(done)s of %(expected)s frames processed") % {
+                "done": self.frames_done,
+                "expected": self.frames_expected,
+            }
         return self.get_status_display()
 
 
@@ -89,6 +95,8 @@ class Frame(models.Model):
     answer_caption = models.TextField(blank=True, help_text=ANSWER)
 
     class Meta:
+        verbose_name = _("frame")
+        verbose_name_plural = _("frames")
         ordering = ["series_id", "index"]
         constraints = [models.UniqueConstraint(fields=["series", "index"], name="frame_index_unique")]
 
@@ -161,8 +169,8 @@ class ImageFile(models.Model):
     """One rendition of a frame, stored under its content hash and served by imaging.views.image."""
 
     class Kind(models.TextChoices):
-        FRAME = "frame", "Frame (presentation side)"
-        ANNOTATED = "annotated", "Annotated copy (answer side)"
+        FRAME = "frame", _("Frame (presentation side)")
+        ANNOTATED = "annotated", _("Annotated copy (answer side)")
 
     frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=12, choices=Kind, default=Kind.FRAME)
@@ -173,6 +181,8 @@ class ImageFile(models.Model):
     name = models.CharField(max_length=100, db_index=True, help_text="<sha256>.webp, the storage name and URL.")
 
     class Meta:
+        verbose_name = _("image file")
+        verbose_name_plural = _("image files")
         ordering = ["frame_id", "kind", "preset", "width"]
 
     def __str__(self):
@@ -193,9 +203,9 @@ class Annotation(models.Model):
     """An arrow, an ellipse or a label over a frame, in fractions of its width and height (answer side)."""
 
     class Shape(models.TextChoices):
-        ARROW = "arrow", "Arrow"
-        ELLIPSE = "ellipse", "Ellipse"
-        LABEL = "label", "Label"
+        ARROW = "arrow", _("Arrow")
+        ELLIPSE = "ellipse", _("Ellipse")
+        LABEL = "label", _("Label")
 
     frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="annotations")
     shape = models.CharField(max_length=10, choices=Shape)
@@ -206,6 +216,8 @@ class Annotation(models.Model):
     label = models.CharField(max_length=80, blank=True, help_text=ANSWER)
 
     class Meta:
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
         ordering = ["frame_id", "pk"]
         constraints = [
             models.CheckConstraint(

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Differential
 
@@ -34,12 +35,12 @@ class QuizRunQuerySet(models.QuerySet):
 
 class QuizRun(models.Model):
     class Mode(models.TextChoices):
-        PRACTICE = "practice", "Practice: see the answer after each case"
-        EXAM = "exam", "Exam: answers revealed together at the end"
+        PRACTICE = "practice", _("Practice: see the answer after each case")
+        EXAM = "exam", _("Exam: answers revealed together at the end")
 
     class AnswerFormat(models.TextChoices):
-        FREE_TEXT = "free_text", "Free text: type the diagnosis"
-        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        FREE_TEXT = "free_text", _("Free text: type the diagnosis")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
 
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
     user = models.ForeignKey(
@@ -59,6 +60,8 @@ class QuizRun(models.Model):
     objects = QuizRunQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("quiz run")
+        verbose_name_plural = _("quiz runs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(mode__in=["practice", "exam"]), name="quiz_run_mode_valid"),
@@ -75,7 +78,7 @@ class QuizRun(models.Model):
 
     @property
     def mode_name(self):
-        return self.get_mode_display().split(":")[0]
+        return self.get_mode_display().split(":")[0].strip()  # French puts a space before the colon
 
     @property
     def is_exam(self):
@@ -125,6 +128,8 @@ class Question(models.Model):
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         ordering = ["run", "position"]
         constraints = [
             models.UniqueConstraint(fields=["run", "position"], name="question_position_unique"),
@@ -147,19 +152,19 @@ class Question(models.Model):
 class Recall(models.IntegerChoices):
     """How well the resident recalled the case: the four ratings FSRS schedules from."""
 
-    AGAIN = 1, "Again"
-    HARD = 2, "Hard"
-    GOOD = 3, "Good"
-    EASY = 4, "Easy"
+    AGAIN = 1, _("Again")
+    HARD = 2, _("Hard")
+    GOOD = 3, _("Good")
+    EASY = 4, _("Easy")
 
 
 class Attempt(models.Model):
     class Outcome(models.TextChoices):
-        CORRECT = "correct", "Correct"
-        CLOSE = "close", "Close: awaiting your confirmation"
-        CLOSE_CONFIRMED = "close_confirmed", "Close (typo confirmed)"
-        BROADER = "broader", "Right family: a broader term"
-        WRONG = "wrong", "Wrong"
+        CORRECT = "correct", _("Correct")
+        CLOSE = "close", _("Close: awaiting your confirmation")
+        CLOSE_CONFIRMED = "close_confirmed", _("Close (typo confirmed)")
+        BROADER = "broader", _("Right family: a broader term")
+        WRONG = "wrong", _("Wrong")
 
     question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="attempt")
     answer_text = models.CharField(max_length=200, help_text="The leading diagnosis as typed or chosen.")
@@ -188,6 +193,8 @@ class Attempt(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
@@ -238,6 +245,8 @@ class ReviewCard(models.Model):
     objects = ReviewCardQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("review card")
+        verbose_name_plural = _("review cards")
         ordering = ["due"]
         constraints = [models.UniqueConstraint(fields=["user", "case"], name="review_card_once_per_case")]
 

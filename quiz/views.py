@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -116,9 +117,11 @@ def question(request, token, n):
     question = _question_or_404(Question.objects.for_question(), run, n)
     if question.answered():
         if run.answers_visible():
-            messages.info(request, f"You have answered question {n}; your first answer stands.")
+            messages.info(request, _("You have answered question %(n)s; your first answer stands.") % {"n": n})
             return redirect(question.get_reveal_url())
-        messages.info(request, f"You have answered question {n}; answers are revealed when the run is finished.")
+        messages.info(
+            request, _("You have answered question %(n)s; answers are revealed when the run is finished.") % {"n": n}
+        )
         return redirect(_next_url(run))
 
     version = ContentVersion.current()
@@ -131,7 +134,7 @@ def question(request, token, n):
                 answer = {"text": form.cleaned_data["answer"], "differentials": form.differentials()}
             attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
             if not created:
-                messages.info(request, f"Question {n} was already answered; your first answer stands.")
+                messages.info(request, _("Question %(n)s was already answered; your first answer stands.") % {"n": n})
             # Practice reveals each answer; an exam moves on, to the results after the last one.
             return redirect(_next_url(run) if run.is_exam else question.get_reveal_url())
         fields = _answer_fields(request, run, form)  # with the errors and what was typed
@@ -159,7 +162,7 @@ def _answered_question_or_redirect(request, run, n, queryset):
     """(question, None) when its answer may be shown, else (None, the response to send instead)."""
     question = _question_or_404(queryset, run, n)
     if not question.answered():
-        messages.info(request, f"Answer question {n} first.")
+        messages.info(request, _("Answer question %(n)s first.") % {"n": n})
         return None, redirect(question.get_absolute_url())
     if not run.answers_visible():
         return None, render(request, "quiz/locked.html", {"run": run, "next_url": _next_url(run)}, status=403)
@@ -214,7 +217,7 @@ def rate(request, token, n):
         return refusal
     form = RecallForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose Again, Hard, Good or Easy.")
+        messages.error(request, _("Choose Again, Hard, Good or Easy."))
         return redirect(question.get_reveal_url())
     rate_recall(attempt=question.attempt, rating=form.cleaned_data["recall"], user=request.user, now=timezone.now())
     if run.is_exam:
@@ -291,6 +294,6 @@ def review_start(request):
         is_review=True,
     )
     if not run:
-        messages.info(request, "No case is due for review today.")
+        messages.info(request, _("No case is due for review today."))
         return redirect("quiz:progress")
     return redirect(_next_url(run))

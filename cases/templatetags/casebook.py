@@ -1,6 +1,7 @@
 from django import template
+from django.utils.translation import gettext as _
 
-from cases.anatomy import Level, Region, region_of
+from cases.anatomy import REGION_BOUNDS, Level, Region, region_of
 
 register = template.Library()
 
@@ -25,7 +26,7 @@ def _layout():
 
 _ROWS, _TOTAL_HEIGHT = _layout()
 _REGION_LABELS = [
-    {"letter": region.label[0], "y": next(r["y"] for r in _ROWS if r["region"] == region) + 6}
+    {"letter": Level(REGION_BOUNDS[region][0]).label[0], "y": next(r["y"] for r in _ROWS if r["region"] == region) + 6}
     for region in (Region.CERVICAL, Region.THORACIC, Region.LUMBAR, Region.SACRAL)
 ]
 
@@ -38,11 +39,11 @@ def spine_diagram(case, size="small"):
     vertebrae = [
         {**row, "involved": row["level"].value in involved, "region_only": row["region"] in unstated} for row in _ROWS
     ]
-    description = case.levels_label() or "levels not stated"
+    description = case.levels_label() or _("levels not stated")
     return {
         "vertebrae": vertebrae,
         "region_labels": _REGION_LABELS,
         "height": _TOTAL_HEIGHT,
         "size": size,
-        "description": f"Spine diagram, levels involved: {description}",
+        "description": _("Spine diagram, levels involved: %(levels)s") % {"levels": description},
     }

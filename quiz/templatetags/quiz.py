@@ -1,4 +1,6 @@
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from quiz.grading import PARTIAL_CREDIT, is_hedged
 
@@ -11,12 +13,17 @@ def minutes_seconds(duration):
     if duration is None:
         return "—"
     minutes, seconds = divmod(int(duration.total_seconds()), 60)
-    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+    if minutes:
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": seconds}
+    return _("%(seconds)d s") % {"seconds": seconds}
 
 
 @register.filter
 def percent(part, whole):
-    return f"{round(100 * part / whole)}%" if whole else "—"
+    if not whole:
+        return "—"
+    # Translators: a percentage; French writes a narrow no-break space before the sign.
+    return _("%(percent)s%%") % {"percent": round(100 * part / whole)}
 
 
 @register.filter
@@ -34,4 +41,4 @@ def broader_count(questions):
 @register.simple_tag
 def partial_credit():
     """What a broader term earns, as the score prints it: '0.5'."""
-    return f"{PARTIAL_CREDIT:g}"
+    return number_format(f"{PARTIAL_CREDIT:g}")

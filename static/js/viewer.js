@@ -6,6 +6,13 @@
 (function () {
   "use strict";
 
+  // Django's catalogue of translated strings (/jsi18n/, loaded before this file); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var pgettext = window.pgettext || function (context, text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+  };
+
   function button(label, action, extra) {
     var b = document.createElement("button");
     b.type = "button";
@@ -43,17 +50,17 @@
     var counter = document.createElement("span");
     counter.className = "stack__counter";
     counter.setAttribute("aria-live", "polite");
-    var slider = range("Frame", 1, frames.length, 1, "frame");
-    slider.input.setAttribute("aria-label", "Frame");
-    var prev = button("◀ Previous", "prev", { "aria-keyshortcuts": "ArrowUp" });
-    var next = button("Next ▶", "next", { "aria-keyshortcuts": "ArrowDown" });
-    var zoomIn = button("Zoom in", "zoom-in", { "aria-keyshortcuts": "+" });
-    var zoomOut = button("Zoom out", "zoom-out", { "aria-keyshortcuts": "-" });
-    var reset = button("Reset view", "reset", { "aria-keyshortcuts": "0" });
-    var full = button("Full screen", "fullscreen", { "aria-keyshortcuts": "f" });
-    var brightness = range("Brightness", 30, 200, 100, "brightness");
-    var contrast = range("Contrast", 30, 300, 100, "contrast");
-    var toggle = hasAnnotations ? button("Show annotations", "annotations", { "aria-pressed": "false", "aria-keyshortcuts": "a" }) : null;
+    var slider = range(gettext("Frame"), 1, frames.length, 1, "frame");
+    slider.input.setAttribute("aria-label", gettext("Frame"));
+    var prev = button(gettext("◀ Previous"), "prev", { "aria-keyshortcuts": "ArrowUp" });
+    var next = button(gettext("Next ▶"), "next", { "aria-keyshortcuts": "ArrowDown" });
+    var zoomIn = button(gettext("Zoom in"), "zoom-in", { "aria-keyshortcuts": "+" });
+    var zoomOut = button(gettext("Zoom out"), "zoom-out", { "aria-keyshortcuts": "-" });
+    var reset = button(gettext("Reset view"), "reset", { "aria-keyshortcuts": "0" });
+    var full = button(gettext("Full screen"), "fullscreen", { "aria-keyshortcuts": "f" });
+    var brightness = range(gettext("Brightness"), 30, 200, 100, "brightness");
+    var contrast = range(gettext("Contrast"), 30, 300, 100, "contrast");
+    var toggle = hasAnnotations ? button(gettext("Show annotations"), "annotations", { "aria-pressed": "false", "aria-keyshortcuts": "a" }) : null;
     var presets = [];
     var first = frames[0].querySelector("img");
     Object.keys(first.dataset).forEach(function (key) {
@@ -64,16 +71,18 @@
       var label = document.createElement("label");
       label.className = "stack__range";
       var span = document.createElement("span");
-      span.textContent = "Window";
+      span.textContent = pgettext("CT window", "Window");
       select = document.createElement("select");
       select.name = "window";
       var original = document.createElement("option");
-      original.value = ""; original.textContent = "As acquired";
+      original.value = ""; original.textContent = gettext("As acquired");
       select.append(original);
       presets.forEach(function (key) {
         var option = document.createElement("option");
         option.value = key;
-        option.textContent = key.slice(6).replace(/([A-Z])/g, " $1").trim().toLowerCase();
+        var name = key.slice(6).replace(/([A-Z])/g, " $1").trim().toLowerCase();
+        // The server's CT presets (imaging.processing.CT_PRESETS); any other shows its own name.
+        option.textContent = ({ "soft tissue": gettext("soft tissue"), bone: gettext("bone") })[name] || name;
         select.append(option);
       });
       label.append(span, select);
@@ -107,7 +116,7 @@
       for (var k = state.i + 1; k <= state.i + 3 && k < frames.length; k++) {
         frames[k].querySelector("img").loading = "eager";  // the next frames load ahead
       }
-      counter.textContent = "Frame " + (state.i + 1) + " of " + frames.length;
+      counter.textContent = interpolate(gettext("Frame %(number)s of %(total)s"), { number: state.i + 1, total: frames.length }, true);
       slider.input.value = state.i + 1;
       apply();
     }
@@ -122,7 +131,7 @@
       if (!toggle) return;
       var hidden = figure.classList.toggle("stack--annotations-hidden");
       toggle.setAttribute("aria-pressed", hidden ? "false" : "true");
-      toggle.textContent = hidden ? "Show annotations" : "Hide annotations";
+      toggle.textContent = hidden ? gettext("Show annotations") : gettext("Hide annotations");
     }
     figure.toggleAnnotations = toggleAnnotations;
 
