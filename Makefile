@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # Branch coverage of casebook/, cases/, quiz/ and imaging/ over both test passes must not fall below this (95.9% when set).
 COVERAGE_FLOOR ?= 95
 
-.PHONY: run test install install-test browser checkers services demo-data bench loadtest wrk
+.PHONY: run test install install-test browser checkers services gettext messages demo-data bench loadtest wrk
 
 run: install demo-data ## Install, create the database, load the demo cases, serve at http://127.0.0.1:8000/ with the image worker beside it
 	@$(BIN)/python manage.py db_worker --interval 1 --no-reload & worker=$$!; \
@@ -14,7 +14,7 @@ run: install demo-data ## Install, create the database, load the demo cases, ser
 	echo "Image worker started (pid $$worker); it stops with the server."; \
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install-test browser checkers services ## Install what the tests need (Debian's chromium, PostgreSQL, Redis) and run the whole suite on SQLite, then on PostgreSQL with Redis
+test: install-test browser checkers services gettext ## Install what the tests need (Debian's chromium, PostgreSQL, Redis) and run the whole suite on SQLite, then on PostgreSQL with Redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -57,6 +57,19 @@ services:
 	@{ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } || { \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql redis-server; }
+
+# makemessages and compilemessages run GNU gettext; the tests check the French catalogue with it.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext; }
+
+# After marking or changing an interface string: update locale/fr/, translate what is new, run it again.
+MESSAGES_IGNORE := --ignore=node_modules --ignore=staticfiles --ignore=media --ignore=tests --ignore=scripts --ignore=docs --ignore=fixtures
+messages: install gettext ## Update the French catalogues from the code and templates, then compile them
+	$(BIN)/python manage.py makemessages --locale=fr --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages --locale=fr --domain=djangojs --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --locale=fr --ignore=.venv --ignore=node_modules
 
 # The Nu HTML checker (vnu-jar from npm) runs on Java.
 checkers: node_modules/vnu-jar/build/dist/vnu.jar
