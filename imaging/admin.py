@@ -9,6 +9,7 @@ has looked at every frame and confirms. Frames are annotated on their own page.
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -87,6 +88,8 @@ class ImageSeriesForm(forms.ModelForm):
 class FrameInline(admin.TabularInline):
     model = Frame
     fields = ["index", "picture", "caption", "alt_text", "answer_caption", "annotate"]
+    # A series can have hundreds of frames: small boxes keep its page readable.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
     readonly_fields = ["index", "picture", "annotate"]
     extra = 0
     can_delete = False
@@ -237,12 +240,15 @@ class FrameAdmin(admin.ModelAdmin):
             '<p class="help">Draw with the mouse (press, drag, release), or with the keyboard: focus the frame, '
             "move the cross with the arrow keys (Shift for larger steps), press Enter at the start and again at "
             "the end. Choose the shape first in the next empty row below; the row's numbers are filled in for you "
-            "(fractions of the width and height, 0 to 1). Without JavaScript, type them.</p>",
+            "(fractions of the width and height, 0 to 1). Without JavaScript, type them.</p>"
+            '<p><a href="{}">Back to the series “{}”</a></p>',
             picture.get_absolute_url(),
             picture.width,
             picture.height,
             frame.index,
             existing,
+            frame.series.get_admin_url(),
+            frame.series,
         )
 
     def save_model(self, request, obj, form, change):

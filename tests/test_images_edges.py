@@ -172,6 +172,9 @@ def test_held_and_failed_series_in_the_admin(admin_client, finding):
     page = admin_client.get(held.get_admin_url()).content.decode()
     frame = held.frames.get()
     assert f"/admin/imaging/frame/{frame.pk}/change/" in page
+    frame_page = admin_client.get(f"/admin/imaging/frame/{frame.pk}/change/").content.decode()
+    assert f'href="{held.get_admin_url()}"' in frame_page  # back to its series
+    assert 'rows="2"' in page  # the series page's frame rows stay small
     # The frame page takes an annotated copy and refuses a bad one.
     upload = io.BytesIO(png(mode="RGB"))
     upload.name = "marked.png"
