@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 
 import yaml
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -20,7 +19,8 @@ from cases.casefiles import MAX_DEPTH, CaseFileError, export_cases, import_cases
 from cases.models import Case
 
 from .models import Annotation, Frame, ImageSeries
-from .processing import DEIDENTIFICATION_METHOD, MAX_UPLOAD_BYTES, Refused, prepare_file, source_name
+from .processing import DEIDENTIFICATION_METHOD, MAX_UPLOAD_BYTES, Refused, prepare_file
+from .services import queue, save_source
 
 CASES, IMAGES = "cases.yaml", "images.yaml"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # every member's date, so the same content gives the same zip
@@ -222,29 +222,17 @@ def _store(entry, case, prepared):
         frame = Frame.objects.create(
             series=series,
             index=row["index"],
-            source=_save_source(item),
+            source=save_source(item.data, item.kind)[0],
             source_frame=item.frame_number,
             **{name: row.get(name, "") or "" for name in FRAME_FIELDS},
         )
         if row.get("annotated_copy"):
-            frame.annotated_source = _save_source(prepared[row["annotated_copy"]][0])
+            copy = prepared[row["annotated_copy"]][0]
+            frame.annotated_source = save_source(copy.data, copy.kind)[0]
             frame.save(update_fields=["annotated_source"])
         Annotation.objects.bulk_create(
             Annotation(frame=frame, **{name: a.get(name) for name in ANNOTATION_FIELDS if name in a})
             for a in row.get("annotations", [])
         )
-    transaction.on_commit(lambda: _queue(series.pk))
+    transaction.on_commit(lambda: queue(series.pk))
     return series
-
-
-def _save_source(item):
-    path = f"image-sources/{source_name(item.data, item.kind)}"
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(item.data))
-    return path
-
-
-def _queue(series_id):
-    from .services import queue
-
-    queue(series_id)

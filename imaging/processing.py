@@ -207,10 +207,7 @@ def prepare_dicom(name, data, *, verify_only=False):
     if verify_only and already_deidentified(dataset):
         clean = data
     else:
-        deidentify(dataset)
-        out = io.BytesIO()
-        dataset.save_as(out, enforce_file_format=True)
-        clean = out.getvalue()
+        clean = _bytes(deidentify(dataset))
     return [
         Prepared(
             name=name,
@@ -250,11 +247,7 @@ def already_deidentified(dataset):
         return False
     copy = pydicom.dcmread(io.BytesIO(_bytes(dataset)))
     actions = simpledicomanonymizer.initialize_actions(PROFILE_TABLES)
-    keep_uids = {tag: _keeping_uids(action) for tag, action in actions.items()}
-    simpledicomanonymizer.anonymize_dataset(copy, base_rules_gen=lambda: dict(keep_uids), delete_private_tags=True)
-    for element in list(copy):
-        if (element.tag.group & 0xFF00) in (0x5000, 0x6000):
-            del copy[element.tag]
+    _apply_profile(copy, {tag: _keeping_uids(action) for tag, action in actions.items()})
     return _bytes(copy) == _bytes(dataset)
 
 
@@ -283,15 +276,20 @@ def _position(dataset, name):
     return (int(number) if number not in (None, "") else 10**9, float(position[2]) if position else 0.0, name)
 
 
-def deidentify(dataset):
-    """PS3.15 Annex E, Basic Application Level Confidentiality Profile, applied in place (nested too)."""
-    actions = simpledicomanonymizer.initialize_actions(PROFILE_TABLES)
-    # The library applies the profile's repeating-group rules through every nested sequence too
-    # (dataset.walk), so a UID referenced inside a sequence maps to the same new UID as at the top.
+def _apply_profile(dataset, actions):
+    """The profile's actions, private tags removed, then curves and overlays (groups 50xx, 60xx) too.
+
+    The library applies the repeating-group rules through every nested sequence (dataset.walk), so a
+    UID referenced inside a sequence maps to the same new UID as at the top."""
     simpledicomanonymizer.anonymize_dataset(dataset, base_rules_gen=lambda: dict(actions), delete_private_tags=True)
     for element in list(dataset):
-        if (element.tag.group & 0xFF00) in (0x5000, 0x6000):  # curves and overlays
+        if (element.tag.group & 0xFF00) in (0x5000, 0x6000):
             del dataset[element.tag]
+
+
+def deidentify(dataset):
+    """PS3.15 Annex E, Basic Application Level Confidentiality Profile, applied in place (nested too)."""
+    _apply_profile(dataset, simpledicomanonymizer.initialize_actions(PROFILE_TABLES))
     dataset.PatientIdentityRemoved = "YES"
     dataset.DeidentificationMethod = "DICOM PS3.15 E Basic Profile; dicom-anonymizer 2.1.0, 2026c"
     code = Dataset()

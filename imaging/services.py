@@ -35,9 +35,8 @@ def store_series(*, finding, prepared, **fields):
             )
             frames = []
             for index, item in enumerate(prepared.frames, start=1):
-                path = f"{SOURCE_DIR}/{source_name(item.data, item.kind)}"
-                if not default_storage.exists(path):
-                    saved.append(default_storage.save(path, ContentFile(item.data)))
+                path, new = save_source(item.data, item.kind)
+                saved += [path] if new else []
                 frames.append(Frame(series=series, index=index, source=path, source_frame=item.frame_number))
             Frame.objects.bulk_create(frames)
             transaction.on_commit(lambda: queue(series.pk))
@@ -46,6 +45,14 @@ def store_series(*, finding, prepared, **fields):
             default_storage.delete(path)
         raise
     return series
+
+
+def save_source(data, kind):
+    """(storage name, whether it was new) for a cleaned source, stored once under its content hash."""
+    path = f"{SOURCE_DIR}/{source_name(data, kind)}"
+    if default_storage.exists(path):
+        return path, False
+    return default_storage.save(path, ContentFile(data)), True
 
 
 def queue(series_id):
@@ -122,10 +129,7 @@ def _annotated_renditions(frame):
 def attach_annotated_copy(frame, name, data):
     """An editor's annotated copy of a frame (answer side), cleaned like any raster upload."""
     prepared = prepare_raster(name, data)
-    path = f"{SOURCE_DIR}/{source_name(prepared.data, 'raster')}"
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(prepared.data))
-    frame.annotated_source = path
+    frame.annotated_source, _ = save_source(prepared.data, prepared.kind)
     frame.save(update_fields=["annotated_source"])
     ImageFile.objects.filter(frame=frame, kind=ImageFile.Kind.ANNOTATED).delete()
     return ImageFile.objects.bulk_create(_annotated_renditions(frame))

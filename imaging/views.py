@@ -9,20 +9,21 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
-from .models import ImageFile, ImageSeries, answer_key
+from .models import ImageFile, answer_key
 from .processing import storage_path
 
 YEAR = 60 * 60 * 24 * 365
 
 
+def _shown(row):
+    """Whether residents see this file's series: a published case's, and not held or failed."""
+    return row.frame.series.finding.case.is_published and row.frame.series.is_visible
+
+
 def _may_see(request, row, key):
-    series = row.frame.series
-    case = series.finding.case
     if request.user.is_staff:
         return True
-    if not case.is_published or series.status != ImageSeries.Status.READY:
-        return False
-    return not row.is_answer_side or constant_time_compare(key, answer_key(row.name))
+    return _shown(row) and (not row.is_answer_side or constant_time_compare(key, answer_key(row.name)))
 
 
 @require_safe
@@ -32,14 +33,11 @@ def image(request, name):
     allowed = [row for row in rows if _may_see(request, row, key)]
     if not allowed:
         raise Http404("No such image.")
-    public = any(
-        not row.is_answer_side and row.frame.series.finding.case.is_published and row.frame.series.is_visible
-        for row in allowed
-    )
-    accel = getattr(settings, "IMAGES_ACCEL_REDIRECT", "")
+    public = any(_shown(row) and not row.is_answer_side for row in allowed)
+    accel = settings.IMAGES_ACCEL_REDIRECT
     if accel:  # nginx (X-Accel-Redirect) or Apache (X-Sendfile) sends the file itself
         response = HttpResponse(content_type="image/webp")
-        response[getattr(settings, "IMAGES_ACCEL_HEADER", "X-Accel-Redirect")] = accel.rstrip("/") + "/" + name
+        response[settings.IMAGES_ACCEL_HEADER] = accel.rstrip("/") + "/" + name
     else:
         try:
             response = FileResponse(default_storage.open(storage_path(name), "rb"), content_type="image/webp")
