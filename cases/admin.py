@@ -15,6 +15,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from .anatomy import Compartment
 from .editorial import (
@@ -36,8 +37,14 @@ from .models import (
     PrimaryTumour,
     Reference,
     batched_edits,
+    in_each_language,
     unique_slug,
 )
+
+
+def side_by_side(*names):
+    """Fieldset rows with each translated field's English and French columns next to each other."""
+    return [tuple(in_each_language(name)) for name in names]
 
 
 def list_spoiled(spoiled):
@@ -91,15 +98,14 @@ class LevelSpanInline(OrderedInline, admin.TabularInline):
     verbose_name_plural = _("Involved levels (presentation)")
 
 
-class ImagingFindingInline(OrderedInline, admin.StackedInline):
+class ImagingFindingInline(OrderedInline, TranslationStackedInline):
     model = ImagingFinding
     formset = ImagingFindingFormSet
     fields = [
         "order",
-        ("modality", "technique", "plane"),
+        ("modality", "plane"),
         ("first_level", "last_level", "compartment"),
-        ("signal", "enhancement"),
-        "description",
+        *side_by_side("technique", "signal", "enhancement", "description"),
         "images",
     ]
     readonly_fields = ["images"]
@@ -119,10 +125,10 @@ class ImagingFindingInline(OrderedInline, admin.StackedInline):
         )
 
 
-class DifferentialInline(OrderedInline, admin.TabularInline):
+class DifferentialInline(OrderedInline, TranslationTabularInline):
     model = Differential
     formset = DifferentialFormSet
-    fields = ["order", "diagnosis", "is_final", "favours", "against"]
+    fields = ["order", "diagnosis", "is_final", *in_each_language("favours"), *in_each_language("against")]
     extra = 2
     # Two full-size textareas per row would push the table far past the page's width.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})}}
@@ -140,7 +146,7 @@ class ReferenceInline(OrderedInline, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
+class CaseAdmin(SelectedIdsAreChecked, TranslationAdmin):
     form = CaseForm
     fieldsets = [
         (
@@ -150,14 +156,24 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
                     "PRESENTATION: what residents see before they reveal the answer. "
                     "Nothing here may name or hint at the diagnosis."
                 ),
-                "fields": ["title", "slug", ("age", "sex"), "known_primary", "presentation", "difficulty"],
+                "fields": [
+                    *side_by_side("title"),
+                    "slug",
+                    ("age", "sex"),
+                    "known_primary",
+                    *side_by_side("presentation"),
+                    "difficulty",
+                ],
             },
         ),
         (
             _("Answer"),
             {
                 "description": _("ANSWER: shown only after the reveal, with the differentials and references below."),
-                "fields": ["proven_by", "proof_details", "discussion", "teaching_points", "management_outcome"],
+                "fields": [
+                    "proven_by",
+                    *side_by_side("proof_details", "discussion", "teaching_points", "management_outcome"),
+                ],
             },
         ),
         (
@@ -171,7 +187,7 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
         ),
     ]
     readonly_fields = ["status", "published_at", "published_by"]
-    prepopulated_fields = {"slug": ["title"]}
+    prepopulated_fields = {"slug": ["title_en"]}
     inlines = [LevelSpanInline, ImagingFindingInline, DifferentialInline, ReferenceInline]
     list_display = ["title", "status", "final_diagnosis", "levels", "known_primary", "published_at"]
     list_filter = [
@@ -181,7 +197,12 @@ class CaseAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
         "source_language",
     ]
     list_select_related = ["known_primary"]
-    search_fields = ["title", "slug", "presentation", "differentials__diagnosis__name"]
+    search_fields = [
+        *in_each_language("title"),
+        "slug",
+        *in_each_language("presentation"),
+        *(f"differentials__diagnosis__{name}" for name in in_each_language("name")),
+    ]
     actions = ["publish", "unpublish"]
 
     def get_queryset(self, request):
@@ -245,7 +266,15 @@ class DiagnosisForm(forms.ModelForm):
 
     class Meta:
         model = Diagnosis
-        fields = ["name", "slug", "aliases", "broader", "compartments", "summary", "distinguishing_features"]
+        fields = [
+            *in_each_language("name"),
+            "slug",
+            *in_each_language("aliases"),
+            "broader",
+            "compartments",
+            *in_each_language("summary"),
+            *in_each_language("distinguishing_features"),
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -256,7 +285,7 @@ class DiagnosisForm(forms.ModelForm):
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(
-            self.cleaned_data.get("name", ""),
+            self.cleaned_data.get("name_en") or self.cleaned_data.get("name_fr") or "",
             model=Diagnosis,
             prefix="diagnosis",
             max_length=180,
@@ -271,10 +300,11 @@ class DiagnosisForm(forms.ModelForm):
     def clean(self):
         """A new name or alias must not turn up in a published case this entry answers, before its reveal."""
         cleaned = super().clean()
-        if not self.instance.pk or not {"name", "aliases"} & set(self.changed_data):
+        watched = {*in_each_language("name"), *in_each_language("aliases")}
+        if not self.instance.pk or not watched & set(self.changed_data):
             return cleaned
-        aliases = [line.strip() for line in (cleaned.get("aliases") or "").splitlines() if line.strip()]
-        for name, names in (("name", [cleaned.get("name") or ""]), ("aliases", aliases)):
+        for name in sorted(watched & set(self.changed_data)):
+            names = [line.strip() for line in (cleaned.get(name) or "").splitlines() if line.strip()]
             spoiled = cases_spoiled_by([self.instance], names)
             if spoiled:
                 self.add_error(
@@ -289,12 +319,19 @@ class DiagnosisForm(forms.ModelForm):
 
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
+class DiagnosisAdmin(SelectedIdsAreChecked, TranslationAdmin):
     form = DiagnosisForm
-    fields = ["name", "slug", "aliases", "broader", "compartments", "summary", "distinguishing_features"]
-    prepopulated_fields = {"slug": ["name"]}
+    fields = [
+        *side_by_side("name"),
+        "slug",
+        *side_by_side("aliases"),
+        "broader",
+        "compartments",
+        *side_by_side("summary", "distinguishing_features"),
+    ]
+    prepopulated_fields = {"slug": ["name_en"]}
     list_display = ["name", "aliases", "case_count"]
-    search_fields = ["name", "aliases"]
+    search_fields = [*in_each_language("name"), *in_each_language("aliases")]
     actions = ["merge"]
 
     def get_queryset(self, request):
@@ -357,7 +394,7 @@ class DiagnosisAdmin(SelectedIdsAreChecked, admin.ModelAdmin):
 class PrimaryTumourForm(forms.ModelForm):
     class Meta:
         model = PrimaryTumour
-        fields = ["name", "slug"]
+        fields = [*in_each_language("name"), "slug"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -366,7 +403,7 @@ class PrimaryTumourForm(forms.ModelForm):
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(
-            self.cleaned_data.get("name", ""),
+            self.cleaned_data.get("name_en") or self.cleaned_data.get("name_fr") or "",
             model=PrimaryTumour,
             prefix="primary",
             max_length=140,
@@ -375,7 +412,8 @@ class PrimaryTumourForm(forms.ModelForm):
 
 
 @admin.register(PrimaryTumour)
-class PrimaryTumourAdmin(admin.ModelAdmin):
+class PrimaryTumourAdmin(TranslationAdmin):
     form = PrimaryTumourForm
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    fields = [*side_by_side("name"), "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    search_fields = in_each_language("name")

@@ -13,14 +13,25 @@ import yaml
 from django.core import serializers
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.pyyaml import DjangoSafeDumper
-from django.core.serializers.pyyaml import Serializer as DjangoYamlSerializer
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from modeltranslation.translator import NotRegistered, translator
 
 from .editorial import case_spoilers, describe_spoilers
-from .models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference, batched_edits
+from .models import (
+    CONTENT_LANGUAGES,
+    Case,
+    Diagnosis,
+    Differential,
+    ImagingFinding,
+    LevelSpan,
+    PrimaryTumour,
+    Reference,
+    batched_edits,
+)
 
 CHILDREN = [LevelSpan, ImagingFinding, Differential, Reference]
 MODELS = [PrimaryTumour, Diagnosis, Case, *CHILDREN]  # the order of entries in a file
@@ -40,14 +51,40 @@ ROW_NAMES = {LevelSpan: "involved levels", ImagingFinding: "imaging finding", Re
 
 def is_derived(name):
     """Computed from other fields on save (markdown → HTML, search text, facet masks): never in files."""
+    for language in CONTENT_LANGUAGES:
+        name = name.removesuffix(f"_{language}")
     return name.endswith(("_html", "_mask")) or name == "search_text"
 
 
+def translated(model):
+    """The fields of `model` written in each language (cases/translation.py)."""
+    try:
+        return set(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        return set()
+
+
+# In a file, a translated field's English is under its own name (`title`, as before French arrived)
+# and its French under `title_fr`, left out when empty; the English column's own name never appears.
+FILE_LANGUAGES = {"en": "", **{language: f"_{language}" for language in CONTENT_LANGUAGES if language != "en"}}
+
+
 def file_fields(model):
-    return [f.name for f in model._meta.concrete_fields if f.name not in NOT_IN_FILES and not is_derived(f.name)]
+    """The names a file may give for `model`'s fields."""
+    names = []
+    for f in model._meta.concrete_fields:
+        if f.name in NOT_IN_FILES or is_derived(f.name) or f.name.endswith("_en") and f.name[:-3] in translated(model):
+            continue
+        names.append(f.name)
+    return names
 
 
-FILE_FIELDS = sorted({name for model in MODELS for name in file_fields(model)})
+def column(model, name):
+    """The model field a file's name stands for: `title` is the English column, `title_en`."""
+    return f"{name}_en" if name in translated(model) else name
+
+
+SERIALIZED_FIELDS = sorted({column(model, name) for model in MODELS for name in file_fields(model)})
 
 
 # Export -----------------------------------------------------------------------------------
@@ -65,11 +102,6 @@ class _ReadableDumper(DjangoSafeDumper):
 
 _ReadableDumper.add_representer(str, _ReadableDumper.represent_str)
 _ReadableDumper.add_representer(tuple, _ReadableDumper.represent_natural_key)
-
-
-class _YamlSerializer(DjangoYamlSerializer):
-    def end_serialization(self):
-        yaml.dump(self.objects, self.stream, Dumper=_ReadableDumper, allow_unicode=True)
 
 
 def _case_rows(case):
@@ -90,13 +122,31 @@ def _cases_with_rows():
     )
 
 
+def _file_entry(entry):
+    """A serialized row as a file gives it: English under the field's name, French only when written."""
+    model = BY_LABEL[entry["model"]]
+    names = translated(model)
+    fields = {}
+    for name, value in entry["fields"].items():
+        base, _, language = name.rpartition("_")
+        if base in names and language in FILE_LANGUAGES:
+            if language == "en":
+                fields[base] = value or ""
+            elif value:
+                fields[name] = value
+        else:
+            fields[name] = value
+    return {**entry, "fields": fields}
+
+
 def _serialize(fmt, objects):
-    options = {"fields": FILE_FIELDS, "use_natural_foreign_keys": True, "use_natural_primary_keys": True}
+    options = {"fields": SERIALIZED_FIELDS, "use_natural_foreign_keys": True, "use_natural_primary_keys": True}
+    entries = [_file_entry(entry) for entry in serializers.serialize("python", objects, **options)]
     if fmt == "yaml":
-        return _YamlSerializer().serialize(objects, **options)
+        return yaml.dump(entries, Dumper=_ReadableDumper, allow_unicode=True)
     if fmt == "json":
-        return serializers.serialize("json", objects, indent=2, ensure_ascii=False, **options) + "\n"
-    return serializers.serialize(fmt, objects, **options)
+        return json.dumps(entries, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
+    return entries
 
 
 def export_cases(*, status=None, fmt="yaml"):
@@ -392,7 +442,13 @@ def _save(entry):
                 return [
                     f"{entry.where}: {name}: no {related._meta.verbose_name} {value[0]!r} in the file or the database"
                 ]
-    data = {"model": entry.model._meta.label_lower, "fields": entry.fields}
+    # The file's `title` is the English column; a translated field the file leaves out is empty.
+    fields = {column(entry.model, name): value for name, value in entry.fields.items()}
+    for name in translated(entry.model):
+        for language in CONTENT_LANGUAGES:
+            name_in_language = f"{name}_{language}"
+            fields.setdefault(name_in_language, None if entry.model._meta.get_field(name_in_language).null else "")
+    data = {"model": entry.model._meta.label_lower, "fields": fields}
     try:
         (deserialized,) = serializers.deserialize(
             "python", [data], use_natural_foreign_keys=True, use_natural_primary_keys=True

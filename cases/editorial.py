@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Case
+from .models import CONTENT_LANGUAGES, Case
 from .text import fold, mentions
 
 # The presentation side a resident sees before the reveal, as the spoiler rule reads it.
@@ -30,16 +30,31 @@ def presentation_texts(*, title, slug, presentation, findings):
             yield f"{label}: {name}", values.get(name) or ""
 
 
+def in_language(where, language):
+    """'title' in English, 'title (fr)' in French: which column of a translated field."""
+    return where if language == "en" else f"{where} ({language})"
+
+
 def case_texts(case, findings=None):
-    """The presentation-side fields of a saved case (its findings read from the database unless given),
-    with the captions and alt text of its findings' images."""
+    """The presentation-side fields of a saved case in every language (its findings read from the
+    database unless given), with the captions and alt text of its findings' images."""
     findings = case.findings.all() if findings is None else findings
-    yield from presentation_texts(
-        title=case.title,
-        slug=case.slug,
-        presentation=case.presentation,
-        findings=[(f"imaging finding {finding.order}", vars(finding)) for finding in findings],
-    )
+    yield "slug", slug_words(case.slug)
+    for language in CONTENT_LANGUAGES:
+        for where, text in presentation_texts(
+            title=getattr(case, f"title_{language}"),
+            slug="",
+            presentation=getattr(case, f"presentation_{language}"),
+            findings=[
+                (
+                    f"imaging finding {finding.order}",
+                    {name: getattr(finding, f"{name}_{language}") for name in FINDING_FIELDS},
+                )
+                for finding in findings
+            ],
+        ):
+            if where != "slug":
+                yield in_language(where, language), text
     yield from image_texts([finding for finding in findings if finding.pk])
 
 
@@ -149,16 +164,20 @@ def merge_diagnoses(*, keep, merge):
         # The case listed both: keep one row, final if either was, with both rows' reasoning.
         row.delete()
         twin.is_final = twin.is_final or row.is_final
-        twin.favours = _join(twin.favours, row.favours)
-        twin.against = _join(twin.against, row.against)
-        twin.save(update_fields=["is_final", "favours", "against"])
+        reasoning = [f"{name}_{language}" for name in ("favours", "against") for language in CONTENT_LANGUAGES]
+        for field in reasoning:
+            setattr(twin, field, _join(getattr(twin, field) or "", getattr(row, field) or ""))
+        twin.save(update_fields=["is_final", *reasoning])
 
+    # The merged entry's names, in each language, become the kept entry's aliases in that language.
     known = {fold(name) for name in keep.names()}
-    aliases = keep.alias_list()
-    for name in merge.names():
-        if fold(name) not in known:
-            known.add(fold(name))
-            aliases.append(name)
-    keep.aliases = "\n".join(aliases)
+    for language in CONTENT_LANGUAGES:
+        aliases = (getattr(keep, f"aliases_{language}") or "").splitlines()
+        merged = [getattr(merge, f"name_{language}"), *(getattr(merge, f"aliases_{language}") or "").splitlines()]
+        for name in filter(None, (name.strip() for name in merged if name)):
+            if fold(name) not in known:
+                known.add(fold(name))
+                aliases.append(name)
+        setattr(keep, f"aliases_{language}", "\n".join(alias for alias in aliases if alias.strip()))
     keep.save()
     merge.delete()

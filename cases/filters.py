@@ -276,7 +276,9 @@ def facets(filterset, *, queryset, primaries):
     connection = connections[queryset.db]
     quote = connection.ops.quote_name
     conditions = {name: all_[name].sql(value, quote) for name, value in chosen.items()}
-    hits_sql, hits_params = hits.values_list(*[facet.field for facet in all_.values()]).query.sql_with_params()
+    # Untranslated columns, selected in this order (the translation layer's values_list would not keep it).
+    columns = hits.rewrite(False).values_list(*[facet.field for facet in all_.values()])
+    hits_sql, hits_params = columns.query.sql_with_params()
     names = ", ".join(quote(facet.column) for facet in all_.values())
 
     def count(counted_facets, skip=None, total=False):

@@ -6,8 +6,8 @@ from django.db.models import F
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .editorial import FINDING_FIELDS, presentation_texts, spoiler, spoilers
-from .models import Case, Diagnosis, case_slug
+from .editorial import FINDING_FIELDS, in_language, presentation_texts, spoiler, spoilers
+from .models import CONTENT_LANGUAGES, Case, Diagnosis, case_slug
 
 PARKED = 10_000  # far above any real position
 DIFFERENTIALS = "differentials"  # the differentials inline's prefix on the case page
@@ -42,7 +42,11 @@ def spoiler_error(where, name, diagnosis):
     return ValidationError(
         message,
         code="spoiler",
-        params={"field": where, "name": name, "diagnosis": diagnosis},
+        params={
+            "field": where if where == "slug" else in_language(*where.rsplit("_", 1)),  # title_fr → title (fr)
+            "name": name,
+            "diagnosis": diagnosis,
+        },
     )
 
 
@@ -64,7 +68,10 @@ class CaseForm(forms.ModelForm):
         )
 
     def clean_slug(self):
-        return self.cleaned_data["slug"] or case_slug(self.cleaned_data.get("title", ""), exclude=self.instance.pk)
+        # Made from the English title (or the French one, for a case written in French only).
+        titles = [self.cleaned_data.get(f"title_{language}") for language in CONTENT_LANGUAGES]
+        title = next((title for title in titles if title), "")
+        return self.cleaned_data["slug"] or case_slug(title, exclude=self.instance.pk)
 
     def clean(self):
         """The title, the slug and the presentation never name the final diagnosis the page posts."""
@@ -73,11 +80,20 @@ class CaseForm(forms.ModelForm):
         if final is None:
             return cleaned
         typed_slug = cleaned.get("slug") if self.data.get(self.add_prefix("slug")) else ""  # else the title's
-        texts = presentation_texts(
-            title=cleaned.get("title"), slug=typed_slug, presentation=cleaned.get("presentation"), findings=[]
-        )
+        texts = [("slug", typed_slug.replace("-", " "))]
+        for language in CONTENT_LANGUAGES:  # every language's title and presentation, against every language's names
+            texts += [
+                (f"{where}_{language}", text)
+                for where, text in presentation_texts(
+                    title=cleaned.get(f"title_{language}"),
+                    slug="",
+                    presentation=cleaned.get(f"presentation_{language}"),
+                    findings=[],
+                )
+                if where != "slug"
+            ]
         found = dict(spoilers(texts, final.names()))
-        if "title" in found and found.pop("slug", None):
+        if any(where.startswith("title_") for where in found) and found.pop("slug", None):
             # The slug was filled in from this very title: offer it empty, to be made again from the
             # corrected title (the page's script fills an empty slug in as the title is typed).
             self.data = self.data.copy()
@@ -138,7 +154,7 @@ class ImagingFindingFormSet(OrderedInlineFormSet):
         for form in self.forms:
             if not form.cleaned_data or self._should_delete_form(form):
                 continue
-            for name in FINDING_FIELDS:
+            for name in (f"{name}_{language}" for language in CONTENT_LANGUAGES for name in FINDING_FIELDS):
                 found = spoiler(form.cleaned_data.get(name) or "", names)
                 if found:
                     form.add_error(name, spoiler_error(name, found, final))

@@ -49,14 +49,23 @@ doi_validator = RegexValidator(
 pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", "A PubMed ID is a number of up to nine digits, such as 33522744.")
 
 
+CONTENT_LANGUAGES = ("en", "fr")  # settings.MODELTRANSLATION_LANGUAGES: the languages a case is written in
+
+
+def in_each_language(name):
+    """['title_en', 'title_fr']: the columns of a field that exists in every content language."""
+    return [f"{name}_{language}" for language in CONTENT_LANGUAGES]
+
+
 class DerivedFieldsMixin:
-    """Markdown rendered to sanitised HTML once, at save time."""
+    """Markdown rendered to sanitised HTML once, at save time, in each language."""
 
     markdown_fields = ()
 
     def refresh_derived_fields(self):
         for name in self.markdown_fields:
-            setattr(self, f"{name}_html", render_markdown(getattr(self, name)))
+            for source, html in zip(in_each_language(name), in_each_language(f"{name}_html"), strict=True):
+                setattr(self, html, render_markdown(getattr(self, source) or ""))
 
     def save(self, *args, **kwargs):
         self.refresh_derived_fields()
@@ -246,11 +255,19 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
         return (self.slug,)
 
     def alias_list(self):
-        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        """The aliases in every language, English first."""
+        lines = "\n".join(getattr(self, field) or "" for field in in_each_language("aliases")).splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+    def aliases_shown(self):
+        """The aliases in the page's language (or the other, where it has none), for reading."""
+        return [line.strip() for line in (self.aliases or "").splitlines() if line.strip()]
 
     def names(self):
-        """The name and every alias: what a resident may type for this entity."""
-        return [self.name, *self.alias_list()]
+        """The name and every alias, in English and in French: what a resident may type for this
+        entity, whatever the interface's language."""
+        names = [getattr(self, field) for field in in_each_language("name")]
+        return [name for name in names if name] + self.alias_list()
 
     def clean(self):
         """Compartments from the Compartment list; a broader term that is not, at any depth, this entity."""
@@ -310,11 +327,12 @@ def visible_text(html):
     return unescape(strip_tags(html))
 
 
-def case_index_values(title, presentation_html, *, spans, findings):
+def case_index_values(case, *, spans, findings):
     """A case's derived search and filter fields, from its level spans and imaging findings.
 
     The search text is what the case page shows before the reveal (the rendered presentation and
-    findings), never text the page does not show, such as a link's address or a comment.
+    findings), in English and in French, never text the page does not show, such as a link's
+    address or a comment.
     """
     values = {"region_mask": 0, "level_mask": 0, "compartment_mask": 0, "modality_mask": 0}
     for span in spans:
@@ -325,12 +343,15 @@ def case_index_values(title, presentation_html, *, spans, findings):
             values["region_mask"] |= REGION_BITS[region]
         for level in range(span.first_level, span.last_level + 1):
             values["level_mask"] |= level_bit(level)
-    texts = [title, visible_text(presentation_html)]
+    texts = [getattr(case, field) or "" for field in in_each_language("title")]
+    texts += [visible_text(getattr(case, field) or "") for field in in_each_language("presentation_html")]
     for finding in findings:
         if finding.compartment:
             values["compartment_mask"] |= COMPARTMENT_BITS[finding.compartment]
         values["modality_mask"] |= MODALITY_BITS[finding.modality]
-        texts += [finding.technique, finding.signal, finding.enhancement, visible_text(finding.description_html)]
+        for name in ("technique", "signal", "enhancement"):
+            texts += [getattr(finding, field) or "" for field in in_each_language(name)]
+        texts += [visible_text(getattr(finding, field) or "") for field in in_each_language("description_html")]
     values["search_text"] = fold("\n".join(texts))
     return values
 
@@ -913,8 +934,7 @@ def refresh_case_index(case_id):
     if case is None:  # deleted along with its rows
         return
     values = case_index_values(
-        case.title,
-        case.presentation_html,
+        case,
         spans=LevelSpan.objects.filter(case_id=case_id),
         findings=ImagingFinding.objects.filter(case_id=case_id).only(
             "modality", "compartment", "technique", "signal", "enhancement", "description_html"

@@ -24,6 +24,7 @@ _WORDS = {
     "mets": "metastasis",
     "metastases": "metastasis",
     "metastasis": "metastasis",
+    "metastase": "metastasis",  # French: métastase(s)
     "diagnoses": "diagnosis",
     "vertebrae": "vertebra",
     "fistulae": "fistula",

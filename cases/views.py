@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -22,7 +23,10 @@ def case_list(request):
     the validated filters, so any edit shows at once and a junk parameter renders nothing new.
     """
     visible = Case.objects.visible_to(request.user)
-    key = "case-list:" + digest(request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE)
+    # Per language too: option labels (primary tumours' names) and titles are in the page's language.
+    key = "case-list:" + digest(
+        request.user.is_staff, ContentVersion.current(), settings.CASES_PER_PAGE, get_language()
+    )
     primaries = [
         PrimaryTumour(pk=pk, slug=slug, name=name)
         for pk, slug, name in cached(
@@ -72,14 +76,14 @@ def about(request):
 
 
 # What a case page needs on every request: its title, the draft notice and its URLs.
-PAGE_SHELL = ("pk", "title", "slug", "status")
+PAGE_SHELL = ("pk", "title_en", "title_fr", "slug", "status")  # the title in each language: the page shows one
 
 
 def _page_shell(request, slug):
     """(content version, the case's shell as an unsaved Case), or 404: one query once cached."""
     version = ContentVersion.current()
     shell = cached(
-        f"case-shell:{digest(version, slug, request.user.is_staff)}",
+        f"case-shell:{digest(version, slug, request.user.is_staff, get_language())}",  # the title is per language
         lambda: Case.objects.visible_to(request.user).filter(slug=slug).values(*PAGE_SHELL).first() or {},
     )
     if not shell:

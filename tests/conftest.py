@@ -67,6 +67,17 @@ def page(browser):
 
 
 @pytest.fixture(autouse=True)
+def english_to_start_with():
+    """Each test starts in English: a French request leaves its language active in the test's thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no cached page (tests roll back the content version they rely on)."""
     from django.core.cache import caches

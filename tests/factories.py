@@ -3,6 +3,7 @@
 import itertools
 
 from django.utils.text import slugify
+from django.utils.translation import override
 
 from cases.anatomy import Level
 from cases.models import Case, Diagnosis, Differential, ImagingFinding, LevelSpan, PrimaryTumour, Reference
@@ -10,19 +11,34 @@ from cases.models import Case, Diagnosis, Differential, ImagingFinding, LevelSpa
 _counter = itertools.count(1)
 
 
+def in_english(factory):
+    """Rows written in English whatever language the test's last request left active: `title=` is
+    the English column (`title_fr=` and the like set the French)."""
+
+    def wrapper(*args, **kw):
+        with override("en-gb"):
+            return factory(*args, **kw)
+
+    wrapper.__doc__ = factory.__doc__
+    return wrapper
+
+
+@in_english
 def make_diagnosis(name=None, aliases="", **kw):
     name = name or f"Test entity {next(_counter)}"
     kw.setdefault("slug", slugify(name))
     kw.setdefault("summary", f"Summary of {name}.")
-    diagnosis, _ = Diagnosis.objects.get_or_create(name=name, defaults={"aliases": aliases, **kw})
+    diagnosis, _ = Diagnosis.objects.get_or_create(name_en=name, defaults={"aliases_en": aliases, **kw})
     return diagnosis
 
 
+@in_english
 def make_primary(name="Breast carcinoma"):
-    primary, _ = PrimaryTumour.objects.get_or_create(name=name, defaults={"slug": slugify(name)})
+    primary, _ = PrimaryTumour.objects.get_or_create(name_en=name, defaults={"slug": slugify(name)})
     return primary
 
 
+@in_english
 def make_case(
     *,
     title=None,

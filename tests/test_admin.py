@@ -18,8 +18,30 @@ CHANGELIST_URL = reverse("admin:cases_case_changelist")
 INLINE_PREFIXES = ("level_spans", "findings", "differentials", "references")
 
 
+# The admin posts a translated field's English as `title_en`, its French as `title_fr`.
+TRANSLATED = {
+    "title",
+    "presentation",
+    "proof_details",
+    "discussion",
+    "teaching_points",
+    "management_outcome",
+    "technique",
+    "signal",
+    "enhancement",
+    "description",
+    "favours",
+    "against",
+}
+
+
+def in_english(row):
+    return {f"{name}_en" if name in TRANSLATED else name: value for name, value in row.items()}
+
+
 def formset_data(prefix, rows, initial=0):
     """The management form and the rows of one inline, as the admin page would post them."""
+    rows = [in_english(row) for row in rows]
     data = {
         f"{prefix}-TOTAL_FORMS": str(len(rows)),
         f"{prefix}-INITIAL_FORMS": str(initial),
@@ -32,7 +54,12 @@ def formset_data(prefix, rows, initial=0):
 
 
 def case_post(*, title="61-year-old man with back pain and a known lung primary", **inlines):
-    metastasis = make_diagnosis("Vertebral metastasis", aliases="Bone metastasis\nSpinal metastasis")
+    metastasis = make_diagnosis(
+        "Vertebral metastasis",
+        aliases="Bone metastasis\nSpinal metastasis",
+        name_fr="Métastase vertébrale",
+        aliases_fr="Métastases osseuses",
+    )
     myeloma = make_diagnosis("Multiple myeloma")
     rows = {
         "level_spans": [{"order": "1", "first_level": Level.T8, "last_level": Level.T9, "region": ""}],
@@ -73,17 +100,19 @@ def case_post(*, title="61-year-old man with back pain and a known lung primary"
         ],
     }
     rows.update(inlines)
-    data = {
-        "title": title,
-        "slug": "",
-        "age": "61",
-        "sex": "male",
-        "presentation": "Six weeks of thoracic back pain.",
-        "difficulty": "2",
-        "proven_by": "histology",
-        "source_language": "en",
-        "discussion": "Pedicle involvement favours metastasis.",
-    }
+    data = in_english(
+        {
+            "title": title,
+            "slug": "",
+            "age": "61",
+            "sex": "male",
+            "presentation": "Six weeks of thoracic back pain.",
+            "difficulty": "2",
+            "proven_by": "histology",
+            "source_language": "en",
+            "discussion": "Pedicle involvement favours metastasis.",
+        }
+    )
     for prefix in INLINE_PREFIXES:
         data.update(formset_data(prefix, rows[prefix]))
     return data
@@ -162,19 +191,21 @@ def test_a_malformed_doi_or_pmid_is_refused_on_the_reference(editor_client, fiel
 
 def change_post(case):
     """The change form of an existing case, posted back as it was loaded."""
-    data = {
-        "title": case.title,
-        "slug": case.slug,
-        "age": case.age or "",
-        "sex": case.sex,
-        "presentation": case.presentation,
-        "difficulty": case.difficulty,
-        "proven_by": case.proven_by,
-        "source_language": case.source_language,
-        "discussion": case.discussion,
-        "teaching_points": case.teaching_points,
-        "management_outcome": case.management_outcome,
-    }
+    data = in_english(
+        {
+            "title": case.title,
+            "slug": case.slug,
+            "age": case.age or "",
+            "sex": case.sex,
+            "presentation": case.presentation,
+            "difficulty": case.difficulty,
+            "proven_by": case.proven_by,
+            "source_language": case.source_language,
+            "discussion": case.discussion,
+            "teaching_points": case.teaching_points,
+            "management_outcome": case.management_outcome,
+        }
+    )
     children = {
         "level_spans": [
             {

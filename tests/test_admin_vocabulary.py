@@ -24,13 +24,13 @@ def change_url(diagnosis):
 
 def form_data(diagnosis, **changes):
     return {
-        "name": diagnosis.name,
+        "name_en": diagnosis.name,
         "slug": diagnosis.slug,
-        "aliases": diagnosis.aliases,
+        "aliases_en": diagnosis.aliases,
         "broader": diagnosis.broader_id or "",
         "compartments": list(diagnosis.compartments),
-        "summary": diagnosis.summary,
-        "distinguishing_features": "",
+        "summary_en": diagnosis.summary,
+        "distinguishing_features_en": "",
         **changes,
     }
 
@@ -64,7 +64,7 @@ def test_a_cycle_of_broader_terms_is_refused_and_the_typed_values_are_kept(edito
     spinal = make_diagnosis("Spinal metastasis", broader=metastasis)
     cord = make_diagnosis("Intramedullary spinal cord metastasis", broader=spinal)
     response = editor_client.post(
-        change_url(metastasis), form_data(metastasis, broader=cord.pk, aliases="Mets typed just now")
+        change_url(metastasis), form_data(metastasis, broader=cord.pk, aliases_en="Mets typed just now")
     )
     assert response.status_code == 200
     assert "A broader term cannot be one of this entity" in response.text

@@ -48,20 +48,20 @@ def test_an_editor_writes_previews_and_publishes_a_case_that_a_resident_then_fin
     page.get_by_text("Site administration").wait_for()
     page.goto(live_server.url + "/admin/cases/case/add/")
 
-    page.locator("#id_title").press_sequentially(TITLE)  # the slug follows as one types
+    page.locator("#id_title_en").press_sequentially(TITLE)  # the slug follows as one types
     assert page.input_value("#id_slug") == "61-year-old-man-with-thoracic-back-pain-and-a-known-lung-primary"
     page.fill("#id_age", "61")
     page.select_option("#id_sex", "male")
     page.select_option("#id_known_primary", label="Lung adenocarcinoma")
-    page.fill("#id_presentation", "Six weeks of *thoracic* back pain, worse at night.")
+    page.fill("#id_presentation_en", "Six weeks of *thoracic* back pain, worse at night.")
     page.select_option("#id_level_spans-0-first_level", label="T8")
     page.select_option("#id_level_spans-0-last_level", label="T9")
 
     page.select_option("#id_findings-0-modality", "mri")
-    page.fill("#id_findings-0-description", "Diffuse low T1 signal in T8.")
+    page.fill("#id_findings-0-description_en", "Diffuse low T1 signal in T8.")
     page.get_by_role("button", name="Add another Imaging finding").click()
     page.select_option("#id_findings-1-modality", "ct")
-    page.fill("#id_findings-1-description", "Lytic destruction of the left pedicle.")
+    page.fill("#id_findings-1-description_en", "Lytic destruction of the left pedicle.")
 
     page.select_option("#id_differentials-0-diagnosis", label="Vertebral metastasis")
     page.check("#id_differentials-0-is_final")

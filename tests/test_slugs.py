@@ -26,7 +26,7 @@ def test_after_a_refused_title_is_fixed_the_slug_it_left_behind_is_refused_too(e
     assert_refused(first, "The title gives the answer away")
     assert "woman-with-a-schwannoma-at-l2" not in first.text  # offered empty, to be made from the next title
 
-    data["title"] = "Woman with leg weakness and a lesion at L2"  # the editor fixes the title only
+    data["title_en"] = "Woman with leg weakness and a lesion at L2"  # the editor fixes the title only
     response = editor_client.post(ADD_URL, data)
 
     assert_refused(response, "The slug gives the answer away: it names “Schwannoma”")
@@ -118,7 +118,8 @@ def test_accented_and_ligature_titles_are_transliterated():
 )
 def test_vocabulary_named_in_japanese_gets_a_neutral_slug(editor_client, url, model, prefix):
     response = editor_client.post(
-        reverse(url), {"name": "神経鞘腫", "slug": "", "aliases": "", "summary": "", "distinguishing_features": ""}
+        reverse(url),
+        {"name_en": "神経鞘腫", "slug": "", "aliases_en": "", "summary_en": "", "distinguishing_features_en": ""},
     )
     assert response.status_code == 302, response.text
     assert re.fullmatch(rf"{prefix}-[0-9a-f]{{6}}", model.objects.get().slug)

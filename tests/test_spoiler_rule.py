@@ -6,6 +6,7 @@ import yaml
 from django.core.management import CommandError
 from django.urls import reverse
 
+from cases.editorial import FINDING_FIELDS
 from cases.models import Case, Diagnosis
 from tests.admin_html import field_texts
 from tests.factories import make_case, make_diagnosis
@@ -15,12 +16,17 @@ from tests.test_case_files import GOOD, SLUG, database, entry, import_file, writ
 pytestmark = pytest.mark.django_db
 
 # The case page's final diagnosis (tests.test_admin.case_post): Vertebral metastasis, aliases Bone metastasis
-# and Spinal metastasis.
+# and Spinal metastasis; in French Métastase vertébrale, alias Métastases osseuses.
 NAMED = [
-    ("title", "Man with bone mets at T8"),  # an alias, abbreviated as residents write it
-    ("title", "Man with two vertebral metastases"),  # the name, plural
-    ("title", "Man with a metastasis, spinal, at T8"),  # an alias, its words apart only by punctuation
-    ("presentation", "Known lung cancer; previous imaging suggested **spinal metastases**."),
+    ("title_en", "Man with bone mets at T8"),  # an alias, abbreviated as residents write it
+    ("title_en", "Man with two vertebral metastases"),  # the name, plural
+    ("title_en", "Man with a metastasis, spinal, at T8"),  # an alias, its words apart only by punctuation
+    ("presentation_en", "Known lung cancer; previous imaging suggested **spinal metastases**."),
+    # Per language: the French text must not name it in French, nor in English.
+    ("title_fr", "Homme de 61 ans avec des métastases osseuses en T8"),
+    ("title_fr", "Homme de 61 ans, metastase vertebrale en T8"),  # typed without accents
+    ("title_fr", "Homme de 61 ans avec une vertebral metastasis"),
+    ("presentation_fr", "Cancer du poumon connu ; une imagerie antérieure évoquait une **métastase vertébrale**."),
 ]
 
 
@@ -39,18 +45,24 @@ def test_the_case_page_refuses_a_presentation_field_that_names_the_answer_next_t
     assert text.replace("*", "") in response.text.replace("*", "")  # what was typed is kept
 
 
-@pytest.mark.parametrize("name", ["technique", "signal", "enhancement", "description"])
-def test_a_finding_that_names_the_answer_is_refused_on_that_finding_field(editor_client, name):
+@pytest.mark.parametrize(
+    ("name", "text", "named"),
+    [
+        *((f"{name}_en", "Pattern of a bone metastasis", "Bone metastasis") for name in FINDING_FIELDS),
+        *((f"{name}_fr", "Aspect de métastases osseuses", "Métastases osseuses") for name in FINDING_FIELDS),
+    ],
+)
+def test_a_finding_that_names_the_answer_is_refused_on_that_finding_field(editor_client, name, text, named):
     data = case_post()
-    data[f"findings-1-{name}"] = "Pattern of a bone metastasis"
+    data[f"findings-1-{name}"] = text
 
     response = editor_client.post(ADD_URL, data)
 
     assert_refused(response, "gives the answer away")
     rows = field_texts(response.text, name)  # the two findings, then the blank template row
     assert "gives the answer away" not in rows[0]
-    assert "gives the answer away: it names “Bone metastasis”" in rows[1]
-    assert "Pattern of a bone metastasis" in response.text
+    assert f"gives the answer away: it names “{named}”" in rows[1]
+    assert text in response.text
 
 
 def test_a_typed_slug_that_names_the_answer_is_refused(editor_client):

@@ -19,12 +19,12 @@ CHANGELIST = reverse("admin:cases_diagnosis_changelist")
 
 def diagnosis_post(diagnosis, **changes):
     return {
-        "name": diagnosis.name,
+        "name_en": diagnosis.name,
         "slug": diagnosis.slug,
-        "aliases": diagnosis.aliases,
+        "aliases_en": diagnosis.aliases,
         "broader": "",
-        "summary": diagnosis.summary,
-        "distinguishing_features": "",
+        "summary_en": diagnosis.summary,
+        "distinguishing_features_en": "",
         **changes,
     }
 
@@ -37,6 +37,7 @@ def hidden_answer():
         final="Spinal epidural abscess",
         final_aliases="SEA",
         presentation="Fever, then an epidural collection on the outside scan.",
+        presentation_fr="De la fièvre, puis une collection épidurale sur l'imagerie faite ailleurs.",
         differentials=(),
     )
 
@@ -44,8 +45,10 @@ def hidden_answer():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("aliases", "SEA\nEpidural collection"),  # a new alias the presentation already uses
-        ("name", "Epidural collections"),  # a rename, in the plural
+        ("aliases_en", "SEA\nEpidural collection"),  # a new alias the presentation already uses
+        ("name_en", "Epidural collections"),  # a rename, in the plural
+        ("aliases_fr", "Collection épidurale"),  # a French alias the French presentation already uses
+        ("name_fr", "Collections epidurales"),  # a French name, plural, typed without accents
     ],
 )
 def test_a_vocabulary_edit_that_would_spoil_a_published_case_is_refused_listing_the_case(
@@ -58,7 +61,8 @@ def test_a_vocabulary_edit_that_would_spoil_a_published_case_is_refused_listing_
 
     assert response.status_code == 200
     (row,) = field_texts(response.text, field)
-    assert "would give the answer away in published cases: “Man with fever and back pain” (presentation names" in row
+    where = "presentation (fr)" if field.endswith("_fr") else "presentation"
+    assert f"would give the answer away in published cases: “Man with fever and back pain” ({where} names" in row
     diagnosis.refresh_from_db()
     assert diagnosis.name == "Spinal epidural abscess" and diagnosis.aliases == "SEA"
 
@@ -66,7 +70,7 @@ def test_a_vocabulary_edit_that_would_spoil_a_published_case_is_refused_listing_
 def test_an_alias_no_published_case_uses_is_saved(editor_client, hidden_answer):
     diagnosis = Diagnosis.objects.get(name="Spinal epidural abscess")
     url = reverse("admin:cases_diagnosis_change", args=[diagnosis.pk])
-    assert editor_client.post(url, diagnosis_post(diagnosis, aliases="SEA\nEpidural abscess")).status_code == 302
+    assert editor_client.post(url, diagnosis_post(diagnosis, aliases_en="SEA\nEpidural abscess")).status_code == 302
     diagnosis.refresh_from_db()
     assert diagnosis.alias_list() == ["SEA", "Epidural abscess"]
 

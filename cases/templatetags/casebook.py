@@ -1,7 +1,9 @@
 from django import template
 from django.utils.translation import gettext as _
+from modeltranslation.utils import get_language as active_content_language
 
 from cases.anatomy import REGION_BOUNDS, Level, Region, region_of
+from cases.models import CONTENT_LANGUAGES
 
 register = template.Library()
 
@@ -47,3 +49,14 @@ def spine_diagram(case, size="small"):
         "size": size,
         "description": _("Spine diagram, levels involved: %(levels)s") % {"levels": description},
     }
+
+
+@register.simple_tag
+def shown_in(obj, field):
+    """The language a translated field is shown in when the page's own language has no text for it
+    (it falls back to the other language), else "". Pages mark such text with `lang` and a note."""
+    language = active_content_language()
+    if getattr(obj, f"{field}_{language}", None):
+        return ""
+    others = (other for other in CONTENT_LANGUAGES if other != language)
+    return next((other for other in others if getattr(obj, f"{field}_{other}", None)), "")

@@ -105,9 +105,9 @@ def vocabulary(model, names):
     rows = []
     for name in names:
         full = PREFIX + name
-        row = model.objects.filter(name=full).first()
+        row = model.objects.filter(name_en=full).first()
         if row is None:
-            row = model(name=full, slug=slugify(full))
+            row = model(name_en=full, slug=slugify(full))
             if model is Diagnosis:
                 row.summary = f"A made-up entity named after {name.lower()}, used only by synthetic cases."
             row.save()
@@ -161,9 +161,7 @@ class Command(BaseCommand):
             first, last, _ = levels[0]
             case_findings = [self.make_finding(case, order, first, last, rng=rng) for order in range(1, n_findings + 1)]
             # The derived fields a save would compute (see refresh_case_index), since bulk_create sends no signal.
-            for name, value in case_index_values(
-                case.title, case.presentation_html, spans=case_spans, findings=case_findings
-            ).items():
+            for name, value in case_index_values(case, spans=case_spans, findings=case_findings).items():
                 setattr(case, name, value)
             cases.append(case)
             spans += case_spans
