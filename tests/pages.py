@@ -9,7 +9,11 @@ from .factories import make_case
 
 def public_pages():
     """(name, path) for every public page type, on a database holding a couple of cases."""
-    case = make_case(title="52-year-old woman with progressive left leg heaviness")
+    case = make_case(
+        title="52-year-old woman with progressive left leg heaviness",
+        title_fr="Femme de 52 ans avec une lourdeur progressive de la jambe gauche",
+        presentation_fr="Lourdeur *progressive* de la jambe gauche depuis quelques semaines.",
+    )
     make_case(title="Man with neck pain", sex="male", primary=None)
     diagnosis = case.differentials.get(is_final=True).diagnosis
     imaged = make_case(title="Woman with low back pain and a lumbar CT")
@@ -35,4 +39,12 @@ def public_pages():
         ("diagnosis", diagnosis.get_absolute_url()),
         ("login", "/accounts/login/"),
         ("not-found", "/cases/no-such-case/"),
+        # In French: a case partly translated (the rest falls back to English, marked lang="en"),
+        # and an untranslated one with images.
+        ("list-fr", "/fr/"),
+        ("case-fr", "/fr" + case.get_absolute_url()),
+        ("answer-fr", "/fr" + case.get_answer_url()),
+        ("answer-with-images-fr", "/fr" + imaged.get_answer_url()),
+        ("diagnosis-fr", "/fr" + diagnosis.get_absolute_url()),
+        ("login-fr", "/fr/accounts/login/"),
     ]
