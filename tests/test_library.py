@@ -90,18 +90,26 @@ def test_the_library_teaches_more_than_metastasis_in_every_compartment(client, l
 
 
 def test_no_case_page_names_a_diagnosis_of_its_answer_and_every_answer_page_names_them_all(client, library):
+    """In both languages: the French case page names no name of the answer in either language, and
+    the French answer page names every entity of the differential in French (or English, untranslated)."""
     problems = []
     for case in Case.objects.filter(slug__in=SLUGS).prefetch_related("differentials__diagnosis"):
-        before = client.get(case.get_absolute_url())
-        after = client.get(case.get_answer_url())
-        assert before.status_code == after.status_code == 200, case.slug
-        before_html, after_html = before.content.decode(), after.content.decode()
-        for differential in case.differentials.all():
-            names = differential.diagnosis.names() if differential.is_final else [differential.diagnosis.name]
-            problems += [f"{case.slug}: the case page names {name!r}" for name in names if mentions(before_html, name)]
-            if not mentions(after_html, differential.diagnosis.name):
-                problems.append(f"{case.slug}: the answer lacks {differential.diagnosis}")
-        opening = " ".join(fold(case.discussion).split()[:8])
-        if mentions(before_html, opening) or not mentions(after_html, opening):
-            problems.append(f"{case.slug}: the discussion is not on the answer side only")
+        for prefix, language in (("", "en"), ("/fr", "fr")):
+            before = client.get(f"{prefix}/cases/{case.slug}/")
+            after = client.get(f"{prefix}/cases/{case.slug}/answer/")
+            assert before.status_code == after.status_code == 200, case.slug
+            before_html, after_html = before.content.decode(), after.content.decode()
+            for differential in case.differentials.all():
+                diagnosis = differential.diagnosis
+                shown = getattr(diagnosis, f"name_{language}") or diagnosis.name_en
+                names = diagnosis.names() if differential.is_final else [shown]
+                problems += [
+                    f"{prefix}/cases/{case.slug}/ names {name!r}" for name in names if mentions(before_html, name)
+                ]
+                if not mentions(after_html, shown):
+                    problems.append(f"{prefix}/cases/{case.slug}/answer/ lacks {shown}")
+            discussion = getattr(case, f"discussion_{language}") or case.discussion_en
+            opening = " ".join(fold(discussion).split()[:8])
+            if mentions(before_html, opening) or not mentions(after_html, opening):
+                problems.append(f"{prefix}/cases/{case.slug}/: the discussion is not on the answer side only")
     assert problems == []
