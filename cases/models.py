@@ -18,7 +18,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -40,13 +40,13 @@ from .anatomy import (
 from .markdown import render_markdown
 from .text import fold
 
-PRESENTATION = "PRESENTATION (visible before the reveal). "
-ANSWER = "ANSWER (shown only after the reveal). "
+PRESENTATION = _("PRESENTATION (visible before the reveal). ")
+ANSWER = _("ANSWER (shown only after the reveal). ")
 
 doi_validator = RegexValidator(
-    r"^10\.\d{4,9}/\S+$", "Enter a DOI such as 10.1212/CON.0000000000000926 (no https://doi.org/ prefix)."
+    r"^10\.\d{4,9}/\S+$", _("Enter a DOI such as 10.1212/CON.0000000000000926 (no https://doi.org/ prefix).")
 )
-pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", "A PubMed ID is a number of up to nine digits, such as 33522744.")
+pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", _("A PubMed ID is a number of up to nine digits, such as 33522744."))
 
 
 CONTENT_LANGUAGES = ("en", "fr")  # settings.MODELTRANSLATION_LANGUAGES: the languages a case is written in
@@ -81,17 +81,17 @@ def level_span_constraints(prefix):
                 | Q(first_level__isnull=False, last_level__isnull=False)
             ),
             name=f"{prefix}_levels_given_together",
-            violation_error_message="Give both the first and the last level, or neither.",
+            violation_error_message=_("Give both the first and the last level, or neither."),
         ),
         models.CheckConstraint(
             condition=Q(first_level__isnull=True) | Q(first_level__lte=models.F("last_level")),
             name=f"{prefix}_levels_in_order",
-            violation_error_message="The first level must be at or above the last level (head to tail).",
+            violation_error_message=_("The first level must be at or above the last level (head to tail)."),
         ),
         models.CheckConstraint(
             condition=Q(first_level__isnull=True) | Q(first_level__gte=FIRST_LEVEL, last_level__lte=LAST_LEVEL),
             name=f"{prefix}_levels_exist",
-            violation_error_message="Levels run from C1 to the coccyx.",
+            violation_error_message=_("Levels run from C1 to the coccyx."),
         ),
     ]
 
@@ -154,8 +154,10 @@ def case_slug(title, *, exclude=None):
 
 
 class PrimaryTumour(models.Model):
-    name = models.CharField(max_length=120, unique=True, help_text="PRESENTATION. e.g. 'Breast carcinoma'.")
-    slug = models.SlugField(max_length=140, unique=True)
+    name = models.CharField(
+        verbose_name=_("name"), max_length=120, unique=True, help_text=_("PRESENTATION. e.g. 'Breast carcinoma'.")
+    )
+    slug = models.SlugField(verbose_name=_("slug"), max_length=140, unique=True)
 
     objects = SlugNaturalKeyManager()
 
@@ -197,35 +199,54 @@ class DiagnosisManager(SlugNaturalKeyManager.from_queryset(DiagnosisQuerySet)):
 
 
 class Diagnosis(DerivedFieldsMixin, models.Model):
-    name = models.CharField(max_length=160, unique=True, help_text="ANSWER. The entity's usual name.")
-    slug = models.SlugField(max_length=180, unique=True)
+    name = models.CharField(
+        verbose_name=_("name"), max_length=160, unique=True, help_text=_("ANSWER. The entity's usual name.")
+    )
+    slug = models.SlugField(verbose_name=_("slug"), max_length=180, unique=True)
     aliases = models.TextField(
+        verbose_name=_("aliases"),
         blank=True,
-        help_text="ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); "
-        "free-text quiz answers are graded against the name and these.",
+        help_text=_(
+            "ANSWER. Synonyms and abbreviations, one per line (e.g. 'IDEM metastasis'); "
+            "free-text quiz answers are graded against the name and these."
+        ),
     )
-    summary = models.TextField(blank=True, help_text="ANSWER. Markdown: what the entity is, in our own words, cited.")
-    summary_html = models.TextField(blank=True, editable=False)
+    summary = models.TextField(
+        verbose_name=_("summary"),
+        blank=True,
+        help_text=_("ANSWER. Markdown: what the entity is, in our own words, cited."),
+    )
+    summary_html = models.TextField(verbose_name=_("summary html"), blank=True, editable=False)
     distinguishing_features = models.TextField(
-        blank=True, help_text="ANSWER. Markdown: the imaging and clinical features that set it apart."
+        verbose_name=_("distinguishing features"),
+        blank=True,
+        help_text=_("ANSWER. Markdown: the imaging and clinical features that set it apart."),
     )
-    distinguishing_features_html = models.TextField(blank=True, editable=False)
+    distinguishing_features_html = models.TextField(
+        verbose_name=_("distinguishing features html"), blank=True, editable=False
+    )
     broader = models.ForeignKey(
         "self",
+        verbose_name=_("broader"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="narrower",
-        help_text="ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for "
-        "'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity "
-        "earns partial credit.",
+        help_text=_(
+            "ANSWER. The broader entity this one is a kind of (e.g. 'Vertebral metastasis' for "
+            "'Neuroendocrine tumour metastasis to the spine'). A resident who names a broader entity "
+            "earns partial credit."
+        ),
     )
     compartments = models.JSONField(
+        verbose_name=_("compartments"),
         default=list,
         blank=True,
-        help_text="The compartments where a resident would weigh this entity (extradural, intradural "
-        "extramedullary, intramedullary…): multiple-choice distractors are drawn from entities "
-        "that share a compartment with the case.",
+        help_text=_(
+            "The compartments where a resident would weigh this entity (extradural, intradural "
+            "extramedullary, intramedullary…): multiple-choice distractors are drawn from entities "
+            "that share a compartment with the case."
+        ),
     )
 
     objects = DiagnosisManager()
@@ -275,13 +296,14 @@ class Diagnosis(DerivedFieldsMixin, models.Model):
         compartments = self.compartments if isinstance(self.compartments, list) else [self.compartments]
         unknown = [value for value in compartments if value not in Compartment.values]
         if unknown:
-            errors["compartments"] = (
-                f"Unknown compartment {unknown[0]!r}; choose from: {', '.join(Compartment.values)}."
-            )
+            errors["compartments"] = gettext("Unknown compartment %(value)s; choose from: %(choices)s.") % {
+                "value": repr(unknown[0]),
+                "choices": ", ".join(Compartment.values),
+            }
         seen, parent_id = set(), self.broader_id
         while parent_id is not None and parent_id not in seen:
             if self.pk is not None and parent_id == self.pk:
-                errors["broader"] = "A broader term cannot be one of this entity's own narrower terms (a cycle)."
+                errors["broader"] = _("A broader term cannot be one of this entity's own narrower terms (a cycle).")
                 break
             seen.add(parent_id)
             parent_id = Diagnosis.objects.filter(pk=parent_id).values_list("broader_id", flat=True).first()
@@ -474,100 +496,138 @@ class Case(DerivedFieldsMixin, models.Model):
 
     # Presentation side
     title = models.CharField(
+        verbose_name=_("title"),
         max_length=200,
-        help_text=PRESENTATION + "A neutral title describing the presentation, never the diagnosis: "
-        "e.g. '52-year-old woman with progressive left leg heaviness'.",
+        help_text=format_lazy(
+            "{}{}",
+            PRESENTATION,
+            _(
+                "A neutral title describing the presentation, never the diagnosis: "
+                "e.g. '52-year-old woman with progressive left leg heaviness'."
+            ),
+        ),
     )
-    slug = models.SlugField(max_length=220, unique=True, help_text="Made from the title; it appears in the URL.")
+    slug = models.SlugField(
+        verbose_name=_("slug"), max_length=220, unique=True, help_text=_("Made from the title; it appears in the URL.")
+    )
     age = models.PositiveSmallIntegerField(
+        verbose_name=_("age"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(120)],
-        help_text=PRESENTATION + "Age in years at presentation. Leave empty when the source does not give it.",
+        help_text=format_lazy(
+            "{}{}", PRESENTATION, _("Age in years at presentation. Leave empty when the source does not give it.")
+        ),
     )
     sex = models.CharField(
+        verbose_name=_("sex"),
         max_length=6,
         choices=Sex,
         blank=True,
-        help_text=PRESENTATION + "Leave 'not stated' when the source does not say.",
+        help_text=format_lazy("{}{}", PRESENTATION, _("Leave 'not stated' when the source does not say.")),
     )
     presentation = models.TextField(
-        help_text=PRESENTATION + "Markdown: the clinical presentation and history, up to the imaging.",
+        verbose_name=_("presentation"),
+        help_text=format_lazy(
+            "{}{}", PRESENTATION, _("Markdown: the clinical presentation and history, up to the imaging.")
+        ),
     )
-    presentation_html = models.TextField(blank=True, editable=False)
+    presentation_html = models.TextField(verbose_name=_("presentation html"), blank=True, editable=False)
     known_primary = models.ForeignKey(
         PrimaryTumour,
+        verbose_name=_("known primary"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
-        help_text=PRESENTATION + "Only a primary tumour already known at presentation; "
-        "one the work-up discovers belongs in the answer.",
+        help_text=format_lazy(
+            "{}{}",
+            PRESENTATION,
+            _("Only a primary tumour already known at presentation; one the work-up discovers belongs in the answer."),
+        ),
     )
     difficulty = models.PositiveSmallIntegerField(
+        verbose_name=_("difficulty"),
         choices=Difficulty,
         default=Difficulty.INTERMEDIATE,
-        help_text=PRESENTATION + "For filtering.",
+        help_text=format_lazy("{}{}", PRESENTATION, _("For filtering.")),
     )
     status = models.CharField(
+        verbose_name=_("status"),
         max_length=10,
         choices=Status,
         default=Status.DRAFT,
         db_index=True,
-        help_text="Drafts are visible only to staff.",
+        help_text=_("Drafts are visible only to staff."),
     )
     source_language = models.CharField(
+        verbose_name=_("source language"),
         max_length=2,
         choices=Language,
         default=Language.ENGLISH,
-        help_text="The language of the source document this case was written from.",
+        help_text=_("The language of the source document this case was written from."),
     )
     is_synthetic = models.BooleanField(
+        verbose_name=_("is synthetic"),
         default=False,
         editable=False,
         db_index=True,
-        help_text="Made up by seed_synthetic_cases for load testing; never a real teaching case.",
+        help_text=_("Made up by seed_synthetic_cases for load testing; never a real teaching case."),
     )
 
     # Answer side
     proven_by = models.CharField(
+        verbose_name=_("proven by"),
         max_length=12,
         choices=Proof,
         default=Proof.NOT_STATED,
-        help_text=ANSWER + "How the final diagnosis was established.",
+        help_text=format_lazy("{}{}", ANSWER, _("How the final diagnosis was established.")),
     )
     proof_details = models.CharField(
+        verbose_name=_("proof details"),
         max_length=300,
         blank=True,
-        help_text=ANSWER + "One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.",
+        help_text=format_lazy(
+            "{}{}", ANSWER, _("One line, e.g. 'CT-guided disc aspiration grew coagulase-negative staphylococci'.")
+        ),
     )
-    discussion = models.TextField(blank=True, help_text=ANSWER + "Markdown.")
-    discussion_html = models.TextField(blank=True, editable=False)
-    teaching_points = models.TextField(blank=True, help_text=ANSWER + "Markdown, usually a short list.")
-    teaching_points_html = models.TextField(blank=True, editable=False)
-    management_outcome = models.TextField(
+    discussion = models.TextField(
+        verbose_name=_("discussion"), blank=True, help_text=format_lazy("{}{}", ANSWER, _("Markdown."))
+    )
+    discussion_html = models.TextField(verbose_name=_("discussion html"), blank=True, editable=False)
+    teaching_points = models.TextField(
+        verbose_name=_("teaching points"),
         blank=True,
-        help_text=ANSWER + "Markdown: treatment and outcome, only as far as the source reports them.",
+        help_text=format_lazy("{}{}", ANSWER, _("Markdown, usually a short list.")),
     )
-    management_outcome_html = models.TextField(blank=True, editable=False)
+    teaching_points_html = models.TextField(verbose_name=_("teaching points html"), blank=True, editable=False)
+    management_outcome = models.TextField(
+        verbose_name=_("management outcome"),
+        blank=True,
+        help_text=format_lazy(
+            "{}{}", ANSWER, _("Markdown: treatment and outcome, only as far as the source reports them.")
+        ),
+    )
+    management_outcome_html = models.TextField(verbose_name=_("management outcome html"), blank=True, editable=False)
 
     # Derived from the case and its findings and spans by refresh_case_index(), for the list's
     # search and filters: accent-folded text of the presentation side, and which regions, levels,
     # compartments and modalities the case involves (bit masks, see anatomy.py).
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(verbose_name=_("search text"), blank=True, editable=False)
     # The list's thumbnail: a presentation-side frame of the case's first shown series (imaging keeps it).
-    key_image = models.CharField(max_length=100, blank=True, editable=False)
-    region_mask = BitMaskField(default=0, editable=False)
-    level_mask = BitMaskField(default=0, editable=False)
-    compartment_mask = BitMaskField(default=0, editable=False)
-    modality_mask = BitMaskField(default=0, editable=False)
+    key_image = models.CharField(verbose_name=_("key image"), max_length=100, blank=True, editable=False)
+    region_mask = BitMaskField(verbose_name=_("region mask"), default=0, editable=False)
+    level_mask = BitMaskField(verbose_name=_("level mask"), default=0, editable=False)
+    compartment_mask = BitMaskField(verbose_name=_("compartment mask"), default=0, editable=False)
+    modality_mask = BitMaskField(verbose_name=_("modality mask"), default=0, editable=False)
 
     # Bookkeeping
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), default=timezone.now, editable=False)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
         null=True,
         blank=True,
         editable=False,
@@ -684,9 +744,9 @@ class Case(DerivedFieldsMixin, models.Model):
 class FormerSlug(models.Model):
     """A slug a published case was once served at: its old URL redirects permanently to the case."""
 
-    slug = models.SlugField(max_length=220, unique=True)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="former_slugs")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=220, unique=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("former slug")
@@ -705,26 +765,35 @@ class ChildNaturalKeyManager(models.Manager):
 
 
 class LevelSpan(LevelSpanMixin, models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="level_spans")
-    order = models.PositiveSmallIntegerField(default=1)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="level_spans")
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=1)
     first_level = models.PositiveSmallIntegerField(
+        verbose_name=_("first level"),
         choices=Level,
         null=True,
         blank=True,
-        help_text=PRESENTATION + "Highest level involved.",
+        help_text=format_lazy("{}{}", PRESENTATION, _("Highest level involved.")),
     )
     last_level = models.PositiveSmallIntegerField(
+        verbose_name=_("last level"),
         choices=Level,
         null=True,
         blank=True,
-        help_text=PRESENTATION + "Lowest level involved (same as first for one level).",
+        help_text=format_lazy("{}{}", PRESENTATION, _("Lowest level involved (same as first for one level).")),
     )
     region = models.CharField(
+        verbose_name=_("region"),
         max_length=10,
         choices=Region,
         blank=True,
-        help_text=PRESENTATION + "Only when the source names the region but not the level; otherwise leave "
-        "empty, the region follows from the levels.",
+        help_text=format_lazy(
+            "{}{}",
+            PRESENTATION,
+            _(
+                "Only when the source names the region but not the level; otherwise leave "
+                "empty, the region follows from the levels."
+            ),
+        ),
     )
 
     objects = ChildNaturalKeyManager()
@@ -742,7 +811,7 @@ class LevelSpan(LevelSpanMixin, models.Model):
                     | Q(first_level__isnull=True, region__in=[r.value for r in Region])
                 ),
                 name="level_span_levels_or_region",
-                violation_error_message="Give the levels, or (only when the source gives no level) the region.",
+                violation_error_message=_("Give the levels, or (only when the source gives no level) the region."),
             ),
         ]
 
@@ -766,24 +835,42 @@ class LevelSpan(LevelSpanMixin, models.Model):
 
 
 class ImagingFinding(DerivedFieldsMixin, LevelSpanMixin, models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
-    order = models.PositiveSmallIntegerField(default=1)
-    modality = models.CharField(max_length=12, choices=Modality, help_text=PRESENTATION)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="findings")
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=1)
+    modality = models.CharField(verbose_name=_("modality"), max_length=12, choices=Modality, help_text=PRESENTATION)
     technique = models.CharField(
+        verbose_name=_("technique"),
         max_length=120,
         blank=True,
-        help_text=PRESENTATION + "Sequence or technique: T1, T2, STIR, post-contrast T1…",
+        help_text=format_lazy("{}{}", PRESENTATION, _("Sequence or technique: T1, T2, STIR, post-contrast T1…")),
     )
-    plane = models.CharField(max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
-    first_level = models.PositiveSmallIntegerField(choices=Level, null=True, blank=True, help_text=PRESENTATION)
-    last_level = models.PositiveSmallIntegerField(choices=Level, null=True, blank=True, help_text=PRESENTATION)
-    compartment = models.CharField(max_length=30, choices=Compartment, blank=True, help_text=PRESENTATION)
-    signal = models.CharField(max_length=200, blank=True, help_text=PRESENTATION + "Signal or density, where stated.")
-    enhancement = models.CharField(max_length=200, blank=True, help_text=PRESENTATION + "Where stated.")
+    plane = models.CharField(verbose_name=_("plane"), max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
+    first_level = models.PositiveSmallIntegerField(
+        verbose_name=_("first level"), choices=Level, null=True, blank=True, help_text=PRESENTATION
+    )
+    last_level = models.PositiveSmallIntegerField(
+        verbose_name=_("last level"), choices=Level, null=True, blank=True, help_text=PRESENTATION
+    )
+    compartment = models.CharField(
+        verbose_name=_("compartment"), max_length=30, choices=Compartment, blank=True, help_text=PRESENTATION
+    )
+    signal = models.CharField(
+        verbose_name=_("signal"),
+        max_length=200,
+        blank=True,
+        help_text=format_lazy("{}{}", PRESENTATION, _("Signal or density, where stated.")),
+    )
+    enhancement = models.CharField(
+        verbose_name=_("enhancement"),
+        max_length=200,
+        blank=True,
+        help_text=format_lazy("{}{}", PRESENTATION, _("Where stated.")),
+    )
     description = models.TextField(
-        help_text=PRESENTATION + "Markdown: what is seen, descriptively. Not the conclusion.",
+        verbose_name=_("description"),
+        help_text=format_lazy("{}{}", PRESENTATION, _("Markdown: what is seen, descriptively. Not the conclusion.")),
     )
-    description_html = models.TextField(blank=True, editable=False)
+    description_html = models.TextField(verbose_name=_("description html"), blank=True, editable=False)
 
     objects = ChildNaturalKeyManager()
     markdown_fields = ("description",)
@@ -819,15 +906,26 @@ class DifferentialManager(models.Manager):
 
 
 class Differential(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="differentials")
-    order = models.PositiveSmallIntegerField(default=1)
-    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.PROTECT, related_name="differentials")
-    is_final = models.BooleanField(
-        default=False,
-        help_text=ANSWER + "Tick for the proven diagnosis. Exactly one per case.",
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="differentials")
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=1)
+    diagnosis = models.ForeignKey(
+        Diagnosis, verbose_name=_("diagnosis"), on_delete=models.PROTECT, related_name="differentials"
     )
-    favours = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks for it.")
-    against = models.TextField(blank=True, help_text=ANSWER + "What in this case speaks against it.")
+    is_final = models.BooleanField(
+        verbose_name=_("is final"),
+        default=False,
+        help_text=format_lazy("{}{}", ANSWER, _("Tick for the proven diagnosis. Exactly one per case.")),
+    )
+    favours = models.TextField(
+        verbose_name=_("favours"),
+        blank=True,
+        help_text=format_lazy("{}{}", ANSWER, _("What in this case speaks for it.")),
+    )
+    against = models.TextField(
+        verbose_name=_("against"),
+        blank=True,
+        help_text=format_lazy("{}{}", ANSWER, _("What in this case speaks against it.")),
+    )
 
     objects = DifferentialManager()
 
@@ -840,12 +938,12 @@ class Differential(models.Model):
                 fields=["case"],
                 condition=Q(is_final=True),
                 name="one_final_diagnosis_per_case",
-                violation_error_message="A case has exactly one final diagnosis.",
+                violation_error_message=_("A case has exactly one final diagnosis."),
             ),
             models.UniqueConstraint(
                 fields=["case", "diagnosis"],
                 name="differential_diagnosis_once_per_case",
-                violation_error_message="This diagnosis is already in the case's differential.",
+                violation_error_message=_("This diagnosis is already in the case's differential."),
             ),
         ]
 
@@ -859,16 +957,24 @@ class Differential(models.Model):
 
 
 class Reference(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="references")
-    order = models.PositiveSmallIntegerField(default=1)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=1)
     is_source = models.BooleanField(
+        verbose_name=_("is source"),
         default=False,
-        help_text=ANSWER + "Tick for the document this case was written from (one per case).",
+        help_text=format_lazy("{}{}", ANSWER, _("Tick for the document this case was written from (one per case).")),
     )
-    citation = models.TextField(help_text=ANSWER + "Authors, title, journal, year, as the source gives them.")
-    doi = models.CharField(max_length=200, blank=True, validators=[doi_validator], help_text=ANSWER)
-    pmid = models.CharField(max_length=9, blank=True, validators=[pmid_validator], help_text=ANSWER)
-    url = models.URLField(blank=True, help_text=ANSWER)
+    citation = models.TextField(
+        verbose_name=_("citation"),
+        help_text=format_lazy("{}{}", ANSWER, _("Authors, title, journal, year, as the source gives them.")),
+    )
+    doi = models.CharField(
+        verbose_name=_("doi"), max_length=200, blank=True, validators=[doi_validator], help_text=ANSWER
+    )
+    pmid = models.CharField(
+        verbose_name=_("pmid"), max_length=9, blank=True, validators=[pmid_validator], help_text=ANSWER
+    )
+    url = models.URLField(verbose_name=_("url"), blank=True, help_text=ANSWER)
 
     objects = ChildNaturalKeyManager()
 
@@ -903,7 +1009,7 @@ class ContentVersion(models.Model):
     once. A random token, not a counter: a restored backup can never bring back an old key.
     """
 
-    token = models.CharField(max_length=32)
+    token = models.CharField(verbose_name=_("token"), max_length=32)
 
     class Meta:
         verbose_name = _("content version")

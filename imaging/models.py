@@ -10,14 +10,15 @@ from django.core.signing import Signer
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.anatomy import Modality, Plane
 from cases.models import ImagingFinding
 
-PRESENTATION = "Presentation side, shown before the reveal: describe, do not interpret. "
-ANSWER = "Answer side, shown only after the reveal. "
+PRESENTATION = _("Presentation side, shown before the reveal: describe, do not interpret. ")
+ANSWER = _("Answer side, shown only after the reveal. ")
 
 
 class ImageSeries(models.Model):
@@ -27,29 +28,54 @@ class ImageSeries(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    finding = models.ForeignKey(ImagingFinding, on_delete=models.CASCADE, related_name="series")
-    order = models.PositiveSmallIntegerField(default=1)
-    modality = models.CharField(max_length=12, choices=Modality, blank=True, help_text=PRESENTATION)
-    technique = models.CharField(
-        max_length=120, blank=True, help_text=PRESENTATION + "Sequence or technique: T2, STIR, bone window…"
+    finding = models.ForeignKey(
+        ImagingFinding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="series"
     )
-    plane = models.CharField(max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
-    caption = models.CharField(max_length=200, blank=True, help_text=PRESENTATION + "A neutral caption: “Sagittal T2”.")
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"), default=1)
+    modality = models.CharField(
+        verbose_name=_("modality"), max_length=12, choices=Modality, blank=True, help_text=PRESENTATION
+    )
+    technique = models.CharField(
+        verbose_name=_("technique"),
+        max_length=120,
+        blank=True,
+        help_text=format_lazy("{}{}", PRESENTATION, _("Sequence or technique: T2, STIR, bone window…")),
+    )
+    plane = models.CharField(verbose_name=_("plane"), max_length=12, choices=Plane, blank=True, help_text=PRESENTATION)
+    caption = models.CharField(
+        verbose_name=_("caption"),
+        max_length=200,
+        blank=True,
+        help_text=format_lazy("{}{}", PRESENTATION, _("A neutral caption: “Sagittal T2”.")),
+    )
     alt_text = models.CharField(
+        verbose_name=_("alt text"),
         max_length=300,
         blank=True,
-        help_text=PRESENTATION + "What the frames show, for a screen reader, without reading them.",
+        help_text=format_lazy(
+            "{}{}", PRESENTATION, _("What the frames show, for a screen reader, without reading them.")
+        ),
     )
-    answer_caption = models.TextField(blank=True, help_text=ANSWER + "What to see in this series.")
-    status = models.CharField(max_length=12, choices=Status, default=Status.PROCESSING, editable=False)
-    held_reason = models.CharField(max_length=300, blank=True, editable=False)
-    frames_expected = models.PositiveIntegerField(default=0, editable=False)
-    frames_done = models.PositiveIntegerField(default=0, editable=False)
-    error = models.TextField(blank=True, editable=False)
+    answer_caption = models.TextField(
+        verbose_name=_("answer caption"),
+        blank=True,
+        help_text=format_lazy("{}{}", ANSWER, _("What to see in this series.")),
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status, default=Status.PROCESSING, editable=False
+    )
+    held_reason = models.CharField(verbose_name=_("held reason"), max_length=300, blank=True, editable=False)
+    frames_expected = models.PositiveIntegerField(verbose_name=_("frames expected"), default=0, editable=False)
+    frames_done = models.PositiveIntegerField(verbose_name=_("frames done"), default=0, editable=False)
+    error = models.TextField(verbose_name=_("error"), blank=True, editable=False)
     deidentification = models.CharField(
-        max_length=300, blank=True, editable=False, help_text="How the uploaded DICOM files were de-identified."
+        verbose_name=_("deidentification"),
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text=_("How the uploaded DICOM files were de-identified."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("image series")
@@ -81,18 +107,22 @@ class ImageSeries(models.Model):
 
 
 class Frame(models.Model):
-    series = models.ForeignKey(ImageSeries, on_delete=models.CASCADE, related_name="frames")
-    index = models.PositiveIntegerField(help_text="Position in the stack, from 1.")
+    series = models.ForeignKey(ImageSeries, verbose_name=_("series"), on_delete=models.CASCADE, related_name="frames")
+    index = models.PositiveIntegerField(verbose_name=_("index"), help_text=_("Position in the stack, from 1."))
     # The de-identified DICOM or the cleaned raster the renditions are made from. Never served.
-    source = models.FileField(upload_to="image-sources/", max_length=200, editable=False)
-    source_frame = models.PositiveIntegerField(default=0, editable=False, help_text="Within a multi-frame file.")
+    source = models.FileField(verbose_name=_("source"), upload_to="image-sources/", max_length=200, editable=False)
+    source_frame = models.PositiveIntegerField(
+        verbose_name=_("source frame"), default=0, editable=False, help_text=_("Within a multi-frame file.")
+    )
     # The editor's annotated copy as cleaned PNG (answer side; its renditions are ImageFiles). Never served.
-    annotated_source = models.FileField(upload_to="image-sources/", max_length=200, blank=True, editable=False)
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
-    caption = models.CharField(max_length=200, blank=True, help_text=PRESENTATION)
-    alt_text = models.CharField(max_length=300, blank=True, help_text=PRESENTATION)
-    answer_caption = models.TextField(blank=True, help_text=ANSWER)
+    annotated_source = models.FileField(
+        verbose_name=_("annotated source"), upload_to="image-sources/", max_length=200, blank=True, editable=False
+    )
+    width = models.PositiveIntegerField(verbose_name=_("width"), default=0, editable=False)
+    height = models.PositiveIntegerField(verbose_name=_("height"), default=0, editable=False)
+    caption = models.CharField(verbose_name=_("caption"), max_length=200, blank=True, help_text=PRESENTATION)
+    alt_text = models.CharField(verbose_name=_("alt text"), max_length=300, blank=True, help_text=PRESENTATION)
+    answer_caption = models.TextField(verbose_name=_("answer caption"), blank=True, help_text=ANSWER)
 
     class Meta:
         verbose_name = _("frame")
@@ -172,13 +202,20 @@ class ImageFile(models.Model):
         FRAME = "frame", _("Frame (presentation side)")
         ANNOTATED = "annotated", _("Annotated copy (answer side)")
 
-    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="files")
-    kind = models.CharField(max_length=12, choices=Kind, default=Kind.FRAME)
-    preset = models.CharField(max_length=20, blank=True, help_text="A CT window preset, or empty for the default.")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    frame = models.ForeignKey(Frame, verbose_name=_("frame"), on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=Kind, default=Kind.FRAME)
+    preset = models.CharField(
+        verbose_name=_("preset"),
+        max_length=20,
+        blank=True,
+        help_text=_("A CT window preset, or empty for the default."),
+    )
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
     # Identical pictures share one stored file, so a name may belong to several rows.
-    name = models.CharField(max_length=100, db_index=True, help_text="<sha256>.webp, the storage name and URL.")
+    name = models.CharField(
+        verbose_name=_("name"), max_length=100, db_index=True, help_text=_("<sha256>.webp, the storage name and URL.")
+    )
 
     class Meta:
         verbose_name = _("image file")
@@ -207,13 +244,19 @@ class Annotation(models.Model):
         ELLIPSE = "ellipse", _("Ellipse")
         LABEL = "label", _("Label")
 
-    frame = models.ForeignKey(Frame, on_delete=models.CASCADE, related_name="annotations")
-    shape = models.CharField(max_length=10, choices=Shape)
-    x1 = models.FloatField(help_text="Arrow tail, ellipse centre or label position (0 = left edge, 1 = right).")
-    y1 = models.FloatField(help_text="0 = top edge, 1 = bottom.")
-    x2 = models.FloatField(null=True, blank=True, help_text="Arrow head, or the ellipse's horizontal radius.")
-    y2 = models.FloatField(null=True, blank=True, help_text="Arrow head, or the ellipse's vertical radius.")
-    label = models.CharField(max_length=80, blank=True, help_text=ANSWER)
+    frame = models.ForeignKey(Frame, verbose_name=_("frame"), on_delete=models.CASCADE, related_name="annotations")
+    shape = models.CharField(verbose_name=_("shape"), max_length=10, choices=Shape)
+    x1 = models.FloatField(
+        verbose_name=_("x1"), help_text=_("Arrow tail, ellipse centre or label position (0 = left edge, 1 = right).")
+    )
+    y1 = models.FloatField(verbose_name=_("y1"), help_text=_("0 = top edge, 1 = bottom."))
+    x2 = models.FloatField(
+        verbose_name=_("x2"), null=True, blank=True, help_text=_("Arrow head, or the ellipse's horizontal radius.")
+    )
+    y2 = models.FloatField(
+        verbose_name=_("y2"), null=True, blank=True, help_text=_("Arrow head, or the ellipse's vertical radius.")
+    )
+    label = models.CharField(verbose_name=_("label"), max_length=80, blank=True, help_text=ANSWER)
 
     class Meta:
         verbose_name = _("annotation")
@@ -232,8 +275,8 @@ class Annotation(models.Model):
         for name in ("x1", "y1", "x2", "y2"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
-                raise ValidationError({name: "Between 0 and 1: a fraction of the frame's size."})
+                raise ValidationError({name: _("Between 0 and 1: a fraction of the frame's size.")})
         if self.shape in (self.Shape.ARROW, self.Shape.ELLIPSE) and (self.x2 is None or self.y2 is None):
-            raise ValidationError("An arrow needs its head (x2, y2) and an ellipse its radii.")
+            raise ValidationError(_("An arrow needs its head (x2, y2) and an ellipse its radii."))
         if self.shape == self.Shape.LABEL and not self.label:
-            raise ValidationError({"label": "A label needs its text."})
+            raise ValidationError({"label": _("A label needs its text.")})

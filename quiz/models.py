@@ -42,20 +42,25 @@ class QuizRun(models.Model):
         FREE_TEXT = "free_text", _("Free text: type the diagnosis")
         MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
 
-    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    token = models.CharField(verbose_name=_("token"), max_length=32, unique=True, default=new_token, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="quiz_runs",
-        help_text="Empty while the run belongs to an anonymous visitor's session.",
+        help_text=_("Empty while the run belongs to an anonymous visitor's session."),
     )
-    mode = models.CharField(max_length=10, choices=Mode, default=Mode.PRACTICE)
-    answer_format = models.CharField(max_length=16, choices=AnswerFormat, default=AnswerFormat.FREE_TEXT)
-    is_review = models.BooleanField(default=False, help_text="Started from the review queue.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    mode = models.CharField(verbose_name=_("mode"), max_length=10, choices=Mode, default=Mode.PRACTICE)
+    answer_format = models.CharField(
+        verbose_name=_("answer format"), max_length=16, choices=AnswerFormat, default=AnswerFormat.FREE_TEXT
+    )
+    is_review = models.BooleanField(
+        verbose_name=_("is review"), default=False, help_text=_("Started from the review queue.")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     objects = QuizRunQuerySet.as_manager()
 
@@ -115,14 +120,17 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(models.Model):
-    run = models.ForeignKey(QuizRun, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField()
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="quiz_questions")
-    served_at = models.DateTimeField(null=True, blank=True, help_text="When the question was first shown.")
+    run = models.ForeignKey(QuizRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="quiz_questions")
+    served_at = models.DateTimeField(
+        verbose_name=_("served at"), null=True, blank=True, help_text=_("When the question was first shown.")
+    )
     option_ids = models.JSONField(
+        verbose_name=_("option ids"),
         default=list,
         blank=True,
-        help_text="Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical).",
+        help_text=_("Multiple choice: the offered diagnoses' ids, in the order shown (alphabetical)."),
     )
 
     objects = QuestionQuerySet.as_manager()
@@ -166,31 +174,43 @@ class Attempt(models.Model):
         BROADER = "broader", _("Right family: a broader term")
         WRONG = "wrong", _("Wrong")
 
-    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="attempt")
-    answer_text = models.CharField(max_length=200, help_text="The leading diagnosis as typed or chosen.")
+    question = models.OneToOneField(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="attempt"
+    )
+    answer_text = models.CharField(
+        verbose_name=_("answer text"), max_length=200, help_text=_("The leading diagnosis as typed or chosen.")
+    )
     chosen_diagnosis = models.ForeignKey(
         "cases.Diagnosis",
+        verbose_name=_("chosen diagnosis"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Multiple choice: the option chosen.",
+        help_text=_("Multiple choice: the option chosen."),
     )
-    close_to = models.CharField(max_length=200, blank=True, help_text="The name a near miss was close to.")
+    close_to = models.CharField(
+        verbose_name=_("close to"), max_length=200, blank=True, help_text=_("The name a near miss was close to.")
+    )
     differentials = models.JSONField(
+        verbose_name=_("differentials"),
         default=list,
         blank=True,
-        help_text='Further differentials typed: [{"text": …, "credited": name or ""}].',
+        help_text=_('Further differentials typed: [{"text": …, "credited": name or ""}].'),
     )
-    differentials_credited = models.PositiveSmallIntegerField(default=0)
-    outcome = models.CharField(max_length=16, choices=Outcome)
+    differentials_credited = models.PositiveSmallIntegerField(verbose_name=_("differentials credited"), default=0)
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=16, choices=Outcome)
     score = models.FloatField(
-        default=0, help_text="1 for a correct leading diagnosis, partial credit for a broader true term, else 0."
+        verbose_name=_("score"),
+        default=0,
+        help_text=_("1 for a correct leading diagnosis, partial credit for a broader true term, else 0."),
     )
-    time_taken = models.DurationField(help_text="From the question first being served to the commit.")
-    recall = models.PositiveSmallIntegerField(choices=Recall, null=True, blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    time_taken = models.DurationField(
+        verbose_name=_("time taken"), help_text=_("From the question first being served to the commit.")
+    )
+    recall = models.PositiveSmallIntegerField(verbose_name=_("recall"), choices=Recall, null=True, blank=True)
+    rated_at = models.DateTimeField(verbose_name=_("rated at"), null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("attempt")
@@ -236,11 +256,15 @@ class ReviewCardQuerySet(models.QuerySet):
 class ReviewCard(models.Model):
     """One resident's memory of one case, as the scheduler sees it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="review_cards")
-    state = models.JSONField(default=dict, help_text="The scheduler's own state for this card.")
-    due = models.DateTimeField(db_index=True)
-    last_reviewed_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="review_cards"
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="review_cards")
+    state = models.JSONField(
+        verbose_name=_("state"), default=dict, help_text=_("The scheduler's own state for this card.")
+    )
+    due = models.DateTimeField(verbose_name=_("due"), db_index=True)
+    last_reviewed_at = models.DateTimeField(verbose_name=_("last reviewed at"))
 
     objects = ReviewCardQuerySet.as_manager()
 
