@@ -258,6 +258,7 @@ class CaseAdmin(SelectedIdsAreChecked, TranslationAdmin):
 
 class DiagnosisForm(forms.ModelForm):
     compartments = forms.MultipleChoiceField(
+        label=_("Compartments"),
         choices=Compartment.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -281,7 +282,7 @@ class DiagnosisForm(forms.ModelForm):
         if self.instance.pk:  # itself is never its own broader term; deeper cycles are refused by clean()
             self.fields["broader"].queryset = Diagnosis.objects.exclude(pk=self.instance.pk)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text = "Left empty, it is made from the name (or is a neutral one)."
+        self.fields["slug"].help_text = _("Left empty, it is made from the name (or is a neutral one).")
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(
@@ -399,7 +400,7 @@ class PrimaryTumourForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text = "Left empty, it is made from the name (or is a neutral one)."
+        self.fields["slug"].help_text = _("Left empty, it is made from the name (or is a neutral one).")
 
     def clean_slug(self):
         return self.cleaned_data["slug"] or unique_slug(

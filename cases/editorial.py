@@ -63,18 +63,21 @@ def image_texts(findings):
     from imaging.models import Frame, ImageSeries  # the images app builds on this one
 
     series = ImageSeries.objects.filter(finding__in=findings).select_related("finding")
-    for one in series:
-        where = f"imaging finding {one.finding.order}, series {one.order}"
-        yield f"{where}: caption", one.caption
-        yield f"{where}: alt text", one.alt_text
-    for frame in (
+    frames = (
         Frame.objects.filter(series__in=series)
         .select_related("series__finding")
         .only("index", "caption", "alt_text", "series__order", "series__finding__order")
-    ):
+    )
+    for one in series:
+        where = f"imaging finding {one.finding.order}, series {one.order}"
+        for language in CONTENT_LANGUAGES:
+            yield in_language(f"{where}: caption", language), getattr(one, f"caption_{language}") or ""
+            yield in_language(f"{where}: alt text", language), getattr(one, f"alt_text_{language}") or ""
+    for frame in frames:
         where = f"imaging finding {frame.series.finding.order}, series {frame.series.order}, frame {frame.index}"
-        yield f"{where}: caption", frame.caption
-        yield f"{where}: alt text", frame.alt_text
+        for language in CONTENT_LANGUAGES:
+            yield in_language(f"{where}: caption", language), getattr(frame, f"caption_{language}") or ""
+            yield in_language(f"{where}: alt text", language), getattr(frame, f"alt_text_{language}") or ""
 
 
 def spoilers(texts, names):

@@ -105,6 +105,7 @@ class CaseForm(forms.ModelForm):
 
 class OrderedRowForm(forms.ModelForm):
     order = forms.IntegerField(
+        label=_("Order"),
         min_value=1,
         max_value=999,
         required=False,

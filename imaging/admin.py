@@ -12,15 +12,32 @@ from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from cases.editorial import describe_spoilers, spoilers
+from cases.models import in_each_language
 
 from .models import Annotation, Frame, ImageSeries
 from .processing import Refused, prepare
 from .services import attach_annotated_copy, confirm_no_burned_in_text, store_series
 
-PRESENTATION_FIELDS = ("caption", "alt_text")
-SERIES_FIELDS = ("modality", "technique", "plane", "caption", "alt_text", "answer_caption")
+# Captions, alt text and teaching captions are written in English and French (imaging/translation.py).
+PRESENTATION_FIELDS = (*in_each_language("caption"), *in_each_language("alt_text"))
+SERIES_FIELDS = (
+    "modality",
+    *in_each_language("technique"),
+    "plane",
+    *in_each_language("caption"),
+    *in_each_language("alt_text"),
+    *in_each_language("answer_caption"),
+)
+FRAME_TEXTS = (*in_each_language("caption"), *in_each_language("alt_text"), *in_each_language("answer_caption"))
+
+
+def side_by_side(*names):
+    return [tuple(in_each_language(name)) for name in names]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,7 +50,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if self.required and not files:
-            raise forms.ValidationError("Choose the image files (PNG, JPEG, WebP, DICOM) or a zip of them.")
+            raise forms.ValidationError(gettext("Choose the image files (PNG, JPEG, WebP, DICOM) or a zip of them."))
         return [(file.name, file.read()) for file in files]
 
 
@@ -49,20 +66,25 @@ def check_spoilers(form, finding, fields=PRESENTATION_FIELDS):
     found = spoilers(((name, form.cleaned_data.get(name) or "") for name in fields), final_names(finding))
     for field, name in found:
         form.add_error(
-            field, f"Shown before the reveal, so it must not name the answer: {describe_spoilers([(field, name)])}."
+            field,
+            gettext("Shown before the reveal, so it must not name the answer: %(spoilers)s.")
+            % {"spoilers": describe_spoilers([(field, name)])},
         )
 
 
 class ImageSeriesForm(forms.ModelForm):
     files = MultipleFileField(
         required=False,
-        help_text="PNG, JPEG, WebP or DICOM (uncompressed), several at once or a zip. DICOM is de-identified "
-        "(DICOM PS3.15 Annex E) before anything is stored; pictures are re-encoded without their metadata.",
+        label=_("Files"),
+        help_text=_(
+            "PNG, JPEG, WebP or DICOM (uncompressed), several at once or a zip. DICOM is de-identified "
+            "(DICOM PS3.15 Annex E) before anything is stored; pictures are re-encoded without their metadata."
+        ),
     )
 
     class Meta:
         model = ImageSeries
-        fields = ["finding", "order", "modality", "technique", "plane", "caption", "alt_text", "answer_caption"]
+        fields = ["finding", "order", *SERIES_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,9 +107,9 @@ class ImageSeriesForm(forms.ModelForm):
         return cleaned
 
 
-class FrameInline(admin.TabularInline):
+class FrameInline(TranslationTabularInline):
     model = Frame
-    fields = ["index", "picture", "caption", "alt_text", "answer_caption", "annotate"]
+    fields = ["index", "picture", *FRAME_TEXTS, "annotate"]
     # A series can have hundreds of frames: small boxes keep its page readable.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
     readonly_fields = ["index", "picture", "annotate"]
@@ -98,25 +120,28 @@ class FrameInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Frame")
+    @admin.display(description=_("Frame"))
     def picture(self, frame):
         files = frame.renditions()
         return format_html('<img src="{}" alt="" width="80">', files[0].get_absolute_url()) if files else "—"
 
-    @admin.display(description="Annotations")
+    @admin.display(description=_("Annotations"))
     def annotate(self, frame):
         count = frame.annotations.count()
         return format_html(
-            '<a href="{}">Annotate ({})</a>', reverse("admin:imaging_frame_change", args=[frame.pk]), count
+            '<a href="{}">{} ({})</a>',
+            reverse("admin:imaging_frame_change", args=[frame.pk]),
+            gettext("Annotate"),
+            count,
         )
 
 
 @admin.register(ImageSeries)
-class ImageSeriesAdmin(admin.ModelAdmin):
+class ImageSeriesAdmin(TranslationAdmin):
     form = ImageSeriesForm
     list_display = ["__str__", "case_title", "status_and_progress", "frames_expected", "created_at"]
     list_filter = ["status", "modality"]
-    search_fields = ["caption", "finding__case__title"]
+    search_fields = [*in_each_language("caption"), *(f"finding__case__{name}" for name in in_each_language("title"))]
     raw_id_fields = ["finding"]
     readonly_fields = ["status_and_progress", "held_reason", "deidentification", "error"]
     actions = ["confirm_checked"]
@@ -126,28 +151,37 @@ class ImageSeriesAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("finding__case")
 
     def get_fieldsets(self, request, obj=None):
-        main = ["finding", "order", "modality", "technique", "plane", "caption", "alt_text", "answer_caption"]
+        main = [
+            "finding",
+            "order",
+            ("modality", "plane"),
+            *side_by_side("technique", "caption", "alt_text", "answer_caption"),
+        ]
         if obj is None:
             return [(None, {"fields": [*main, "files"]})]
         return [
             (None, {"fields": main}),
-            ("Processing", {"fields": ["status_and_progress", "held_reason", "deidentification", "error"]}),
+            (_("Processing"), {"fields": ["status_and_progress", "held_reason", "deidentification", "error"]}),
         ]
 
     def get_inlines(self, request, obj):
         return [FrameInline] if obj else []
 
-    @admin.display(description="Case")
+    @admin.display(description=_("Case"))
     def case_title(self, series):
         return series.finding.case.title
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status_and_progress(self, series):
         if series.status == ImageSeries.Status.HELD:
             return format_html(
-                "<strong>Held:</strong> {}. Look at every frame for names, dates or ID numbers in the pixels; "
-                "then select it in the list and choose “Confirm: no text in the pixels”.",
+                "<strong>{}</strong> {}. {}",
+                gettext("Held:"),
                 series.held_reason,
+                gettext(
+                    "Look at every frame for names, dates or ID numbers in the pixels; "
+                    "then select it in the list and choose “Confirm: no text in the pixels”."
+                ),
             )
         return series.progress_label()
 
@@ -168,29 +202,33 @@ class ImageSeriesAdmin(admin.ModelAdmin):
         if change:
             super().save_related(request, form, formsets, change)
 
-    @admin.action(description="Confirm: no text in the pixels (every frame checked)")
+    @admin.action(description=_("Confirm: no text in the pixels (every frame checked)"))
     def confirm_checked(self, request, queryset):
         held = list(queryset.filter(status=ImageSeries.Status.HELD))
         for series in held:
             confirm_no_burned_in_text(series)
-        self.message_user(request, f"{len(held)} series released.")
+        self.message_user(
+            request,
+            ngettext("%(count)d series released.", "%(count)d series released.", len(held)) % {"count": len(held)},
+        )
 
 
-class AnnotationInline(admin.TabularInline):
+class AnnotationInline(TranslationTabularInline):
     model = Annotation
-    fields = ["shape", "x1", "y1", "x2", "y2", "label"]
+    fields = ["shape", "x1", "y1", "x2", "y2", *in_each_language("label")]
     extra = 3
 
 
 class FrameForm(forms.ModelForm):
     annotated_copy = forms.FileField(
         required=False,
-        help_text="Optional, answer side: a copy of this frame with your own marks (PNG, JPEG or WebP).",
+        label=_("Annotated copy"),
+        help_text=_("Optional, answer side: a copy of this frame with your own marks (PNG, JPEG or WebP)."),
     )
 
     class Meta:
         model = Frame
-        fields = ["caption", "alt_text", "answer_caption"]
+        fields = list(FRAME_TEXTS)
 
     def clean(self):
         cleaned = super().clean()
@@ -203,11 +241,11 @@ class FrameForm(forms.ModelForm):
 
 
 @admin.register(Frame)
-class FrameAdmin(admin.ModelAdmin):
+class FrameAdmin(TranslationAdmin):
     form = FrameForm
     inlines = [AnnotationInline]
     readonly_fields = ["drawing"]
-    fields = ["drawing", "caption", "alt_text", "answer_caption", "annotated_copy"]
+    fields = ["drawing", *side_by_side("caption", "alt_text", "answer_caption"), "annotated_copy"]
 
     class Media:
         js = ["js/annotate.js"]
@@ -219,11 +257,11 @@ class FrameAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Frame")
+    @admin.display(description=_("Frame"))
     def drawing(self, frame):
         files = frame.renditions()
         if not files:
-            return "Not rendered yet."
+            return gettext("Not rendered yet.")
         picture = files[-1]
         existing = format_html_join(
             "",
@@ -235,20 +273,23 @@ class FrameAdmin(admin.ModelAdmin):
         )
         return format_html(
             '<div class="annotator" data-annotator>'
-            '<img src="{}" width="{}" height="{}" alt="Frame {} of the series" class="annotator__image">'
+            '<img src="{}" width="{}" height="{}" alt="{}" class="annotator__image">'
             '<ul class="annotator__existing">{}</ul></div>'
-            '<p class="help">Draw with the mouse (press, drag, release), or with the keyboard: focus the frame, '
-            "move the cross with the arrow keys (Shift for larger steps), press Enter at the start and again at "
-            "the end. Choose the shape first in the next empty row below; the row's numbers are filled in for you "
-            "(fractions of the width and height, 0 to 1). Without JavaScript, type them.</p>"
-            '<p><a href="{}">Back to the series “{}”</a></p>',
+            '<p class="help">{}</p>'
+            '<p><a href="{}">{}</a></p>',
             picture.get_absolute_url(),
             picture.width,
             picture.height,
-            frame.index,
+            gettext("Frame %(index)s of the series") % {"index": frame.index},
             existing,
+            gettext(
+                "Draw with the mouse (press, drag, release), or with the keyboard: focus the frame, "
+                "move the cross with the arrow keys (Shift for larger steps), press Enter at the start and again at "
+                "the end. Choose the shape first in the next empty row below; the row's numbers are filled in for "
+                "you (fractions of the width and height, 0 to 1). Without JavaScript, type them."
+            ),
             frame.series.get_admin_url(),
-            frame.series,
+            gettext("Back to the series “%(series)s”") % {"series": frame.series},
         )
 
     def save_model(self, request, obj, form, change):

@@ -24,9 +24,29 @@ from .services import queue, save_source
 
 CASES, IMAGES = "cases.yaml", "images.yaml"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # every member's date, so the same content gives the same zip
-SERIES_FIELDS = ["modality", "technique", "plane", "caption", "alt_text", "answer_caption"]
-FRAME_FIELDS = ["caption", "alt_text", "answer_caption"]
-ANNOTATION_FIELDS = ["shape", "x1", "y1", "x2", "y2", "label"]
+# Texts in both languages: English under the field's own name, French under name_fr (as case files).
+SERIES_FIELDS = [
+    "modality",
+    "technique",
+    "technique_fr",
+    "plane",
+    "caption",
+    "caption_fr",
+    "alt_text",
+    "alt_text_fr",
+    "answer_caption",
+    "answer_caption_fr",
+]
+FRAME_FIELDS = ["caption", "caption_fr", "alt_text", "alt_text_fr", "answer_caption", "answer_caption_fr"]
+ANNOTATION_FIELDS = ["shape", "x1", "y1", "x2", "y2", "label", "label_fr"]
+TRANSLATED = {"technique", "caption", "alt_text", "answer_caption", "label"}
+
+
+def column(name):
+    """The model field a file's name stands for: `caption` is the English column, `caption_en`."""
+    return f"{name}_en" if name in TRANSLATED else name
+
+
 SHOWN = [ImageSeries.Status.READY, ImageSeries.Status.HELD]
 CHECKED = f"{DEIDENTIFICATION_METHOD}; checked again on import"
 
@@ -51,15 +71,15 @@ def export_archive(*, status=None):
                 "source": _member(frame.source.name, files),
                 "source_frame": frame.source_frame,
             }
-            row |= {name: getattr(frame, name) for name in FRAME_FIELDS}
+            row |= {name: getattr(frame, column(name)) or "" for name in FRAME_FIELDS}
             if frame.annotated_source:
                 row["annotated_copy"] = _member(frame.annotated_source.name, files)
             row["annotations"] = [
-                {name: getattr(a, name) for name in ANNOTATION_FIELDS} for a in frame.annotations.all()
+                {name: getattr(a, column(name)) for name in ANNOTATION_FIELDS} for a in frame.annotations.all()
             ]
             frames.append(row)
         entry = {"case": one.finding.case.slug, "finding": one.finding.order, "order": one.order}
-        entry |= {name: getattr(one, name) for name in SERIES_FIELDS}
+        entry |= {name: getattr(one, column(name)) or "" for name in SERIES_FIELDS}
         entry |= {"held": one.status == ImageSeries.Status.HELD, "held_reason": one.held_reason, "frames": frames}
         manifest.append(entry)
     out = io.BytesIO()
@@ -214,7 +234,7 @@ def _store(entry, case, prepared):
         frames_expected=len(entry["frames"]),
         held_reason=entry.get("held_reason", "") or ("held in the exported file" if entry.get("held") else ""),
         deidentification=CHECKED if any(prepared[row["source"]][0].kind == "dicom" for row in entry["frames"]) else "",
-        **{name: entry.get(name, "") or "" for name in SERIES_FIELDS},
+        **{column(name): entry.get(name, "") or "" for name in SERIES_FIELDS},
     )
     for row in entry["frames"]:
         items = prepared[row["source"]]
@@ -224,14 +244,14 @@ def _store(entry, case, prepared):
             index=row["index"],
             source=save_source(item.data, item.kind)[0],
             source_frame=item.frame_number,
-            **{name: row.get(name, "") or "" for name in FRAME_FIELDS},
+            **{column(name): row.get(name, "") or "" for name in FRAME_FIELDS},
         )
         if row.get("annotated_copy"):
             copy = prepared[row["annotated_copy"]][0]
             frame.annotated_source = save_source(copy.data, copy.kind)[0]
             frame.save(update_fields=["annotated_source"])
         Annotation.objects.bulk_create(
-            Annotation(frame=frame, **{name: a.get(name) for name in ANNOTATION_FIELDS if name in a})
+            Annotation(frame=frame, **{column(name): a.get(name) for name in ANNOTATION_FIELDS if name in a})
             for a in row.get("annotations", [])
         )
     transaction.on_commit(lambda: queue(series.pk))

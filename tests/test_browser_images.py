@@ -96,8 +96,8 @@ def test_an_editor_uploads_the_phantom_and_annotates_a_frame(live_server, page, 
     page.fill("#id_password", PASSWORD)
     page.locator("form [type=submit]").click()
     page.get_by_role("link", name="Add images to this finding").click()
-    page.fill("#id_caption", "Sagittal CT")
-    page.fill("#id_alt_text", "Sagittal CT of the lumbar spine")
+    page.fill("#id_caption_en", "Sagittal CT")
+    page.fill("#id_alt_text_en", "Sagittal CT of the lumbar spine")
     page.set_input_files("#id_files", paths)
     page.get_by_role("button", name="Save and continue editing").click()
     page.get_by_text("was added successfully").wait_for()
@@ -114,7 +114,7 @@ def test_an_editor_uploads_the_phantom_and_annotates_a_frame(live_server, page, 
     page.mouse.move(area["x"] + area["width"] * 0.5, area["y"] + area["height"] * 0.45)
     page.mouse.up()
     assert page.input_value("#id_annotations-0-shape") == "arrow"
-    page.fill("#id_annotations-0-label", "focus")
+    page.fill("#id_annotations-0-label_en", "focus")
     box.focus()  # the keyboard: an ellipse from the cross's start to its end
     page.select_option("#id_annotations-1-shape", "ellipse")
     page.keyboard.press("Enter")

@@ -282,7 +282,7 @@ def test_an_editor_uploads_a_series_in_the_admin_and_sees_its_progress(
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
             "/admin/imaging/imageseries/add/",
-            {"finding": finding.pk, "caption": "Sagittal CT", "alt_text": "Sagittal CT", "files": files},
+            {"finding": finding.pk, "caption_en": "Sagittal CT", "alt_text_en": "Sagittal CT", "files": files},
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     series = ImageSeries.objects.get()
@@ -293,17 +293,16 @@ def test_an_editor_uploads_a_series_in_the_admin_and_sees_its_progress(
     assert "Add images to this finding" in case_page and "Sagittal CT" in case_page
 
 
-def test_a_caption_naming_the_answer_is_refused_and_nothing_is_stored(editor_client, case):
+@pytest.mark.parametrize("field", ["caption_en", "caption_fr", "alt_text_fr"])  # in either language
+def test_a_caption_naming_the_answer_is_refused_and_nothing_is_stored(editor_client, case, field):
     finding = case.findings.get()
     upload = io.BytesIO(phantom_series(frames=1, size=32)[0][1])
     upload.name = "one.dcm"
-    response = editor_client.post(
-        "/admin/imaging/imageseries/add/",
-        {"finding": finding.pk, "caption": "IDEM metastases at L1", "alt_text": "Sagittal CT", "files": [upload]},
-    )
+    data = {"finding": finding.pk, "caption_en": "Sagittal", "alt_text_en": "Sagittal CT", "files": [upload]}
+    response = editor_client.post("/admin/imaging/imageseries/add/", data | {field: "IDEM metastases at L1"})
     html = response.content.decode()
     assert response.status_code == 200 and "must not name the answer" in html
-    assert 'value="Sagittal CT"' in html  # what the editor typed is kept
+    assert "IDEM metastases at L1" in html  # what the editor typed is kept
     assert ImageSeries.objects.count() == 0
 
 
@@ -311,7 +310,8 @@ def test_an_upload_refusal_is_shown_on_the_form(editor_client, case):
     upload = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     upload.name = "diagram.svg"
     response = editor_client.post(
-        "/admin/imaging/imageseries/add/", {"finding": case.findings.get().pk, "caption": "Sagittal", "files": [upload]}
+        "/admin/imaging/imageseries/add/",
+        {"finding": case.findings.get().pk, "caption_en": "Sagittal", "files": [upload]},
     )
     assert "diagram.svg: not a PNG, JPEG, WebP or DICOM file." in response.content.decode()
     assert ImageSeries.objects.count() == 0

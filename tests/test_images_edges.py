@@ -179,9 +179,9 @@ def test_held_and_failed_series_in_the_admin(admin_client, finding):
     upload = io.BytesIO(png(mode="RGB"))
     upload.name = "marked.png"
     data = {
-        "caption": "",
-        "alt_text": "",
-        "answer_caption": "",
+        "caption_en": "",
+        "alt_text_en": "",
+        "answer_caption_en": "",
         "annotated_copy": upload,
         "annotations-TOTAL_FORMS": 0,
         "annotations-INITIAL_FORMS": 0,

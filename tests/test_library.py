@@ -2,6 +2,7 @@
 demo cases, every case is complete and hides its answer, and together they teach more than metastasis."""
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def test_no_case_page_names_a_diagnosis_of_its_answer_and_every_answer_page_name
             before = client.get(f"{prefix}/cases/{case.slug}/")
             after = client.get(f"{prefix}/cases/{case.slug}/answer/")
             assert before.status_code == after.status_code == 200, case.slug
-            before_html, after_html = before.content.decode(), after.content.decode()
+            before_html, after_html = unescape(before.content.decode()), unescape(after.content.decode())
             for differential in case.differentials.all():
                 diagnosis = differential.diagnosis
                 shown = getattr(diagnosis, f"name_{language}") or diagnosis.name_en

@@ -42,7 +42,7 @@
         field(row, "x2").value = round(Math.abs(b.x - a.x) / 2); field(row, "y2").value = round(Math.abs(b.y - a.y) / 2);
       } else if (shape === "label") {
         field(row, "x1").value = round(b.x); field(row, "y1").value = round(b.y);
-        var label = field(row, "label"); if (label) label.focus();
+        var label = field(row, "label_en"); if (label) label.focus();
       } else {
         field(row, "x1").value = round(a.x); field(row, "y1").value = round(a.y);
         field(row, "x2").value = round(b.x); field(row, "y2").value = round(b.y);
