@@ -114,3 +114,21 @@ def test_no_case_page_names_a_diagnosis_of_its_answer_and_every_answer_page_name
             if mentions(before_html, opening) or not mentions(after_html, opening):
                 problems.append(f"{prefix}/cases/{case.slug}/: the discussion is not on the answer side only")
     assert problems == []
+
+
+def test_every_row_of_the_demo_and_the_library_passes_the_models_own_checks(library):
+    """What loaddata does not check (lengths, choices, validators), in both languages: PostgreSQL
+    refuses a title or a proof line longer than its column, where SQLite would keep it."""
+    from django.apps import apps
+    from django.core.exceptions import ValidationError
+
+    problems = []
+    for model in apps.get_app_config("cases").get_models():
+        if model._meta.model_name in ("contentversion", "formerslug"):
+            continue
+        for row in model.objects.all():
+            try:
+                row.full_clean()
+            except ValidationError as exc:
+                problems.append(f"{model._meta.model_name} {row.pk}: {exc.message_dict}")
+    assert problems == []
