@@ -47,6 +47,13 @@ def side_by_side(*names):
     return [tuple(in_each_language(name)) for name in names]
 
 
+class SideBySide:
+    """The stylesheet that lays a translated field's two boxes out next to each other."""
+
+    class Media:
+        css = {"all": ["css/languages.css"]}
+
+
 def list_spoiled(spoiled):
     """“Title” (title names “X”); “Other title” (imaging finding 1: signal names “Y”)."""
     return "; ".join(f"“{case.title}” ({describe_spoilers(found)})" for case, found in spoiled)
@@ -146,7 +153,7 @@ class ReferenceInline(OrderedInline, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SelectedIdsAreChecked, TranslationAdmin):
+class CaseAdmin(SideBySide, SelectedIdsAreChecked, TranslationAdmin):
     form = CaseForm
     fieldsets = [
         (
@@ -320,7 +327,7 @@ class DiagnosisForm(forms.ModelForm):
 
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(SelectedIdsAreChecked, TranslationAdmin):
+class DiagnosisAdmin(SideBySide, SelectedIdsAreChecked, TranslationAdmin):
     form = DiagnosisForm
     fields = [
         *side_by_side("name"),
@@ -413,7 +420,7 @@ class PrimaryTumourForm(forms.ModelForm):
 
 
 @admin.register(PrimaryTumour)
-class PrimaryTumourAdmin(TranslationAdmin):
+class PrimaryTumourAdmin(SideBySide, TranslationAdmin):
     form = PrimaryTumourForm
     fields = [*side_by_side("name"), "slug"]
     prepopulated_fields = {"slug": ["name_en"]}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from cases.admin import SideBySide
 from cases.editorial import describe_spoilers, spoilers
 from cases.models import in_each_language
 
@@ -137,7 +138,7 @@ class FrameInline(TranslationTabularInline):
 
 
 @admin.register(ImageSeries)
-class ImageSeriesAdmin(TranslationAdmin):
+class ImageSeriesAdmin(SideBySide, TranslationAdmin):
     form = ImageSeriesForm
     list_display = ["__str__", "case_title", "status_and_progress", "frames_expected", "created_at"]
     list_filter = ["status", "modality"]
@@ -249,7 +250,7 @@ class FrameAdmin(TranslationAdmin):
 
     class Media:
         js = ["js/annotate.js"]
-        css = {"all": ["css/annotate.css"]}
+        css = {"all": ["css/annotate.css", "css/languages.css"]}
 
     def has_module_permission(self, request):
         return False  # reached from its series
