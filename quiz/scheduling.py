@@ -1,15 +1,17 @@
 """When a resident should see a case again: the one place the spaced-repetition algorithm lives.
 
-FSRS (the pinned ``fsrs`` package) with no same-day learning steps: a case is a whole
-exercise, so even a miss comes back tomorrow rather than in ten minutes. Fuzzing is off so
-that two residents with the same history get the same schedule.
+FSRS (the pinned ``fsrs`` package) with one short learning step: a case missed ("Again") is due
+again ten minutes later, so today's review queue brings it back in the same sitting, while a case
+recalled graduates to days at once. Fuzzing is off so that two residents with the same history get
+the same schedule.
 """
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from fsrs import Card, Rating, Scheduler
 
-_scheduler = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+STEP = timedelta(minutes=10)
+_scheduler = Scheduler(learning_steps=(STEP,), relearning_steps=(STEP,), enable_fuzzing=False)
 
 
 def schedule_review(*, card_state, rating, now):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from quiz.models import Attempt, Recall, ReviewCard
+from quiz.models import Attempt, QuizRun, Recall, ReviewCard
 from quiz.runs import rate_recall, review_case
 from quiz.scheduling import schedule_review
 from tests.factories import make_case
@@ -25,7 +25,8 @@ def due_after(*ratings, now=NOW):
 
 def test_a_miss_comes_back_sooner_than_a_hit():
     assert due_after(Recall.AGAIN) < due_after(Recall.GOOD) < due_after(Recall.EASY)
-    assert due_after(Recall.AGAIN) == timedelta(days=1)  # tomorrow, not in ten minutes
+    assert due_after(Recall.AGAIN) == timedelta(minutes=10)  # back in the same sitting, not tomorrow
+    assert due_after(Recall.GOOD) >= timedelta(days=1)  # a case recalled waits for another day
     assert due_after(Recall.HARD) <= due_after(Recall.GOOD)
 
 
@@ -72,9 +73,10 @@ def test_rating_a_wrong_answer_again_schedules_it_sooner_than_a_right_one(client
         rate_recall(attempt=attempt, rating=attempt.suggested_recall(), user=user, now=NOW)
     missed_card = ReviewCard.objects.get(case=missed.question.case)
     hit_card = ReviewCard.objects.get(case=hit.question.case)
-    assert missed_card.due == NOW + timedelta(days=1)
+    assert missed_card.due == NOW + timedelta(minutes=10)
     assert hit_card.due == NOW + timedelta(days=2)
-    assert [c.case for c in ReviewCard.objects.due(now=NOW + timedelta(days=1))] == [missed.question.case]
+    # The miss is in today's review queue at once: "Again" brings it back in the same sitting.
+    assert [c.case for c in ReviewCard.objects.due(now=NOW)] == [missed.question.case]
 
 
 @pytest.mark.django_db
@@ -105,3 +107,19 @@ def test_a_replayed_rating_counts_once(client):
     card.refresh_from_db()
     assert (card.state, card.due, card.last_reviewed_at) == first
     assert Attempt.objects.get().recall == 3
+
+
+@pytest.mark.django_db
+def test_a_case_rated_again_comes_back_in_todays_review_run(client):
+    """Missed and rated Again: the Progress page's review run, started at once, serves it again."""
+    user = User.objects.create_user("ada", password="a long enough password 42")
+    client.force_login(user)
+    missed, _other = make_case(), make_case()
+    run = start_quiz(client, count=2)
+    position = run.questions.get(case=missed).position
+    client.post(question_url(run, position), {"answer": "Meningioma"})
+    assert client.post(question_url(run, position) + "rate/", {"recall": "1"}).status_code == 302
+    response = client.post("/progress/review/", {"answer_format": "free_text"})
+    assert response.status_code == 302
+    review = QuizRun.objects.latest("created_at")
+    assert review.is_review and list(review.questions.values_list("case", flat=True)) == [missed.pk]
