@@ -239,10 +239,12 @@ class Attempt(models.Model):
         return self.outcome == self.Outcome.CLOSE
 
     def suggested_recall(self):
-        """The rating preselected at the reveal: a miss is Again, a typo Hard, a hit Good."""
+        """The rating preselected at the reveal: a miss is Again, a typo or the right family (a broader
+        term) Hard, a hit Good."""
         return {
             self.Outcome.CORRECT: Recall.GOOD,
             self.Outcome.CLOSE_CONFIRMED: Recall.HARD,
+            self.Outcome.BROADER: Recall.HARD,
         }.get(self.outcome, Recall.AGAIN)
 
 

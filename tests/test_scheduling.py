@@ -123,3 +123,16 @@ def test_a_case_rated_again_comes_back_in_todays_review_run(client):
     assert response.status_code == 302
     review = QuizRun.objects.latest("created_at")
     assert review.is_review and list(review.questions.values_list("case", flat=True)) == [missed.pk]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "recall"),
+    [
+        (Attempt.Outcome.CORRECT, Recall.GOOD),
+        (Attempt.Outcome.CLOSE_CONFIRMED, Recall.HARD),
+        (Attempt.Outcome.BROADER, Recall.HARD),  # the right family: recalled in part, not missed
+        (Attempt.Outcome.WRONG, Recall.AGAIN),
+    ],
+)
+def test_the_preselected_rating_follows_the_grade(outcome, recall):
+    assert Attempt(outcome=outcome).suggested_recall() == recall
