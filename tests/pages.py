@@ -38,6 +38,10 @@ def public_pages():
         ("diagnoses", "/diagnoses/"),
         ("diagnosis", diagnosis.get_absolute_url()),
         ("login", "/accounts/login/"),
+        ("password-reset", "/accounts/password_reset/"),
+        ("password-reset-sent", "/accounts/password_reset/done/"),
+        ("password-reset-bad-link", "/accounts/reset/MQ/not-a-token/"),
+        ("password-reset-complete", "/accounts/reset/done/"),
         ("not-found", "/cases/no-such-case/"),
         # In French: a case partly translated (the rest falls back to English, marked lang="en"),
         # and an untranslated one with images.
@@ -47,4 +51,5 @@ def public_pages():
         ("answer-with-images-fr", "/fr" + imaged.get_answer_url()),
         ("diagnosis-fr", "/fr" + diagnosis.get_absolute_url()),
         ("login-fr", "/fr/accounts/login/"),
+        ("password-reset-fr", "/fr/accounts/password_reset/"),
     ]
