@@ -71,6 +71,7 @@ def image_texts(findings):
     for one in series:
         where = f"imaging finding {one.finding.order}, series {one.order}"
         for language in CONTENT_LANGUAGES:
+            yield in_language(f"{where}: technique", language), getattr(one, f"technique_{language}") or ""
             yield in_language(f"{where}: caption", language), getattr(one, f"caption_{language}") or ""
             yield in_language(f"{where}: alt text", language), getattr(one, f"alt_text_{language}") or ""
     for frame in frames:

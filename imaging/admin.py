@@ -26,6 +26,7 @@ from .services import attach_annotated_copy, confirm_no_burned_in_text, store_se
 
 # Captions, alt text and teaching captions are written in English and French (imaging/translation.py).
 PRESENTATION_FIELDS = (*in_each_language("caption"), *in_each_language("alt_text"))
+SERIES_PRESENTATION_FIELDS = (*in_each_language("technique"), *PRESENTATION_FIELDS)
 SERIES_FIELDS = (
     "modality",
     *in_each_language("technique"),
@@ -96,7 +97,7 @@ class ImageSeriesForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         finding = cleaned.get("finding") or (self.instance.finding if self.instance.pk else None)
-        check_spoilers(self, finding)
+        check_spoilers(self, finding, SERIES_PRESENTATION_FIELDS)
         if cleaned.get("files"):
             # Checked and de-identified now, in memory: a refusal is shown on the form, nothing stored.
             try:
@@ -108,8 +109,19 @@ class ImageSeriesForm(forms.ModelForm):
         return cleaned
 
 
+class FrameFormSet(forms.BaseInlineFormSet):
+    """The series page's frame rows: captions and alt text, in either language, never name the answer."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if form.cleaned_data:
+                check_spoilers(form, self.instance.finding)
+
+
 class FrameInline(TranslationTabularInline):
     model = Frame
+    formset = FrameFormSet
     fields = ["index", "picture", *FRAME_TEXTS, "annotate"]
     # A series can have hundreds of frames: small boxes keep its page readable.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}

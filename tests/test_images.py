@@ -293,7 +293,7 @@ def test_an_editor_uploads_a_series_in_the_admin_and_sees_its_progress(
     assert "Add images to this finding" in case_page and "Sagittal CT" in case_page
 
 
-@pytest.mark.parametrize("field", ["caption_en", "caption_fr", "alt_text_fr"])  # in either language
+@pytest.mark.parametrize("field", ["caption_en", "caption_fr", "alt_text_fr", "technique_fr"])  # either language
 def test_a_caption_naming_the_answer_is_refused_and_nothing_is_stored(editor_client, case, field):
     finding = case.findings.get()
     upload = io.BytesIO(phantom_series(frames=1, size=32)[0][1])
@@ -408,3 +408,28 @@ def test_a_case_without_images_says_why_and_links_its_source_only_after_the_reve
     assert "figures-of-the-source" not in before  # the source's page would give the answer away
     after = client.get(case.get_answer_url()).content.decode()
     assert "can be seen through its link below" in after and "figures-of-the-source" in after
+
+
+@pytest.mark.parametrize("field", ["caption_en", "caption_fr", "alt_text_fr"])
+def test_a_frame_row_on_the_series_page_naming_the_answer_is_refused(editor_client, series, field):
+    """The series page's frame rows go through the spoiler rule too, in either language."""
+    frames = list(series.frames.order_by("index"))
+    data = {
+        "finding": series.finding_id,
+        "order": series.order,
+        "modality": series.modality,
+        "plane": series.plane,
+        "caption_en": series.caption_en,
+        "alt_text_en": series.alt_text_en or "",
+        "frames-TOTAL_FORMS": len(frames),
+        "frames-INITIAL_FORMS": len(frames),
+        "frames-MIN_NUM_FORMS": 0,
+        "frames-MAX_NUM_FORMS": 1000,
+    }
+    for i, frame in enumerate(frames):
+        data |= {f"frames-{i}-id": frame.pk, f"frames-{i}-series": series.pk}
+    data[f"frames-0-{field}"] = "IDEM metastases at L1"
+    response = editor_client.post(series.get_admin_url(), data)
+    assert response.status_code == 200 and "must not name the answer" in response.content.decode()
+    frames[0].refresh_from_db()
+    assert getattr(frames[0], field) in (None, "")
