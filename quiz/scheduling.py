@@ -11,7 +11,10 @@ from datetime import UTC, timedelta
 from fsrs import Card, Rating, Scheduler
 
 STEP = timedelta(minutes=10)
-_scheduler = Scheduler(learning_steps=(STEP,), relearning_steps=(STEP,), enable_fuzzing=False)
+# Again goes through the learning step; Hard, Good and Easy are scheduled in days (FSRS alone would
+# give Hard 1.5 steps on a new card).
+_again = Scheduler(learning_steps=(STEP,), relearning_steps=(STEP,), enable_fuzzing=False)
+_recalled = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
 def schedule_review(*, card_state, rating, now):
@@ -20,5 +23,6 @@ def schedule_review(*, card_state, rating, now):
     ``card_state`` is what a previous call returned, or an empty dict for a case never reviewed.
     """
     card = Card.from_dict(card_state) if card_state else Card(card_id=0, due=now)
-    card, _log = _scheduler.review_card(card, Rating(rating), review_datetime=now.astimezone(UTC))
+    scheduler = _again if Rating(rating) == Rating.Again else _recalled
+    card, _log = scheduler.review_card(card, Rating(rating), review_datetime=now.astimezone(UTC))
     return card.to_dict(), card.due

@@ -26,7 +26,8 @@ def due_after(*ratings, now=NOW):
 def test_a_miss_comes_back_sooner_than_a_hit():
     assert due_after(Recall.AGAIN) < due_after(Recall.GOOD) < due_after(Recall.EASY)
     assert due_after(Recall.AGAIN) == timedelta(minutes=10)  # back in the same sitting, not tomorrow
-    assert due_after(Recall.GOOD) >= timedelta(days=1)  # a case recalled waits for another day
+    assert due_after(Recall.HARD) >= timedelta(days=1)  # a case recalled, even with difficulty, waits a day
+    assert due_after(Recall.AGAIN, Recall.GOOD) >= timedelta(days=1)  # missed, then recalled in the same sitting
     assert due_after(Recall.HARD) <= due_after(Recall.GOOD)
 
 
