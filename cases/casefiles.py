@@ -7,6 +7,7 @@ who published) are never written, and never read: markdown is rendered again on 
 
 import json
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import yaml
@@ -442,8 +443,11 @@ def _save(entry):
                 return [
                     f"{entry.where}: {name}: no {related._meta.verbose_name} {value[0]!r} in the file or the database"
                 ]
-    # The file's `title` is the English column; a translated field the file leaves out is empty.
+    # The file's `title` is the English column. A row's French that the file leaves out is kept as the
+    # database has it (a file written before French arrived must not erase it); other columns it
+    # leaves out are empty.
     fields = {column(entry.model, name): value for name, value in entry.fields.items()}
+    fields.update(_french_kept(entry, fields))
     for name in translated(entry.model):
         for language in CONTENT_LANGUAGES:
             name_in_language = f"{name}_{language}"
@@ -467,11 +471,43 @@ def _save(entry):
         with transaction.atomic():
             obj.save()  # Model.save(): markdown is rendered and sanitised here, never read from the file
             if entry.model is Case:
+                _remember_french_of_rows(obj)
                 for child in CHILDREN:  # the file's rows replace the case's rows
                     child.objects.filter(case=obj).delete()
     except DatabaseError as exc:
         return [f"{entry.where}: {exc}"]
     return []
+
+
+_kept_french = ContextVar("kept_french", default=None)
+
+
+def _other_languages(model):
+    return [f"{name}_{language}" for name in translated(model) for language in CONTENT_LANGUAGES if language != "en"]
+
+
+def _remember_french_of_rows(case):
+    """Before a case's rows are replaced: their French, by natural key, for rows the file gives without it."""
+    kept = _kept_french.get()
+    if kept is None:
+        return
+    for row in case.findings.all():
+        kept[(ImagingFinding, (case.slug, row.order))] = {n: getattr(row, n) for n in _other_languages(ImagingFinding)}
+    for row in case.differentials.select_related("diagnosis"):
+        kept[(Differential, (case.slug, row.diagnosis.slug))] = {
+            n: getattr(row, n) for n in _other_languages(Differential)
+        }
+
+
+def _french_kept(entry, fields):
+    """The French columns the file leaves out, as the database holds them for this row (if it exists)."""
+    missing = [name for name in _other_languages(entry.model) if name not in fields]
+    if not missing:
+        return {}
+    if entry.model in (PrimaryTumour, Diagnosis, Case):
+        return entry.model.objects.filter(slug=entry.fields.get("slug")).values(*missing).first() or {}
+    kept = (_kept_french.get() or {}).get((entry.model, entry.natural_key()), {})
+    return {name: kept[name] for name in missing if name in kept}
 
 
 def _keep_bookkeeping(case):
@@ -517,6 +553,7 @@ def _broader_terms_first(entries):
 def _load(entries, *, bad=frozenset(), skip_cases=frozenset()):
     """Save the entries, vocabulary first, each case before its rows; return error lines."""
     errors, failed = [], set()
+    kept = _kept_french.set({})
     for model in MODELS:
         for entry in _broader_terms_first(entries) if model is Diagnosis else entries:
             if entry.model is not model or entry.case_slug in skip_cases:
@@ -529,6 +566,7 @@ def _load(entries, *, bad=frozenset(), skip_cases=frozenset()):
             if problems:
                 errors.extend(problems)
                 failed.add((model, entry.natural_key()[0]))
+    _kept_french.reset(kept)
     return errors
 
 

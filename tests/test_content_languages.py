@@ -310,3 +310,24 @@ def test_every_case_and_entry_of_the_demo_and_the_library_is_written_in_french()
                 if getattr(row, f"{field}_en") and not getattr(row, f"{field}_fr")
             ]
     assert missing == []
+
+
+def test_a_case_file_without_french_keeps_the_french_already_written():
+    """A file written before French arrived (or by an English-only tool) updates the English and
+    leaves the French as it was: importing never erases a translation it does not mention."""
+    case = bilingual_case()
+    entries = yaml.safe_load(export_cases())
+    for entry in entries:
+        entry["fields"] = {name: value for name, value in entry["fields"].items() if not name.endswith("_fr")}
+    english_only = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
+    assert "_fr:" not in english_only
+    english_only = english_only.replace("Her left leg has felt *heavier*", "Her left leg has felt *much heavier*")
+    report = import_cases(text=english_only)
+    assert report.updated == [case.slug]
+    case = Case.objects.get(pk=case.pk)
+    assert case.presentation_en.startswith("Her left leg has felt *much heavier*")
+    assert case.title_fr == "Femme de 52 ans dont la jambe gauche devient lourde"
+    assert case.presentation_html_fr.startswith("<p>Depuis quelques semaines")
+    assert case.findings.get().description_fr.startswith("Lésion rehaussée")
+    assert set(case.differentials.values_list("favours_fr", flat=True)) == {"Centre nécrotique."}
+    assert Diagnosis.objects.get(name_en="Schwannoma").name_fr == "Neurinome"
