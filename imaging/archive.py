@@ -16,7 +16,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from cases.casefiles import MAX_DEPTH, CaseFileError, export_cases, import_cases
-from cases.models import Case
+from cases.editorial import describe_spoilers, spoilers
+from cases.models import Case, Diagnosis
 
 from .models import Annotation, Frame, ImageSeries
 from .processing import DEIDENTIFICATION_METHOD, MAX_UPLOAD_BYTES, Refused, prepare_file
@@ -122,6 +123,7 @@ def import_archive(*, data, dry_run=False):
     except CaseFileError as error:
         report, errors = None, list(error.errors)
     findings = _findings_in(text)
+    answers = _final_names(text)
     prepared, count = {}, 0
     for number, entry in enumerate(manifest, start=1):
         where = f"images.yaml, series {number}"
@@ -129,6 +131,10 @@ def import_archive(*, data, dry_run=False):
         if problems:
             errors += [f"{where}: {problem}" for problem in problems]
             continue
+        if found := spoilers(_shown_texts(entry), answers.get(entry["case"], [])):
+            errors.append(
+                f"{where}: shown before the reveal, so it must not name the answer: {describe_spoilers(found)}"
+            )
         for frame in entry["frames"]:
             for key in ("source", "annotated_copy"):
                 name = frame.get(key)
@@ -197,6 +203,38 @@ def _findings_in(text):
         for entry in entries
         if isinstance(entry, dict) and entry.get("model") == "cases.imagingfinding"
     }
+
+
+def _final_names(text):
+    """{case slug: every name of its final diagnosis, in both languages}: as the file gives the entry,
+    and as the database has it."""
+    entries = [entry for entry in yaml.safe_load(text) or [] if isinstance(entry, dict)]
+    finals = {
+        entry["fields"]["case"][0]: entry["fields"]["diagnosis"][0]
+        for entry in entries
+        if entry.get("model") == "cases.differential" and entry["fields"].get("is_final") is True
+    }
+    in_file = {
+        entry["fields"].get("slug"): [
+            line.strip()
+            for key in ("name", "name_fr", "aliases", "aliases_fr")
+            for line in str(entry["fields"].get(key) or "").splitlines()
+            if line.strip()
+        ]
+        for entry in entries
+        if entry.get("model") == "cases.diagnosis"
+    }
+    stored = {d.slug: d.names() for d in Diagnosis.objects.filter(slug__in=set(finals.values()))}
+    return {case: in_file.get(slug, []) + stored.get(slug, []) for case, slug in finals.items()}
+
+
+def _shown_texts(entry):
+    """(field, text) for what residents see of a series before the reveal: technique, captions, alt text."""
+    names = ["technique", "technique_fr", "caption", "caption_fr", "alt_text", "alt_text_fr"]
+    yield from ((name, str(entry.get(name) or "")) for name in names)
+    for index, frame in enumerate(entry.get("frames") or [], start=1):
+        for name in names[2:]:
+            yield f"frame {index}: {name}", str(frame.get(name) or "") if isinstance(frame, dict) else ""
 
 
 def _entry_problems(entry, findings):

@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+import yaml
 from django.core.management import CommandError, call_command
 
 from cases.casefiles import CaseFileError, export_cases, import_cases
@@ -115,3 +116,26 @@ def test_the_commands_write_and_read_archives(case, tmp_path):
     (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(CommandError, match="nothing changed"):
         call_command("import_cases", str(tmp_path / "bad.zip"))
+
+
+@pytest.mark.parametrize(("where", "text"), [("caption_fr", "Métastase IDEM"), ("frame", "IDEM metastases")])
+def test_an_archive_whose_image_texts_name_the_answer_is_refused_whole(case, where, text):
+    """A caption or alt text, in either language, is shown before the reveal: an archive must not name the answer."""
+    archive = export_archive()
+    before = (export_cases(), ImageSeries.objects.count())
+    spoiled = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(spoiled, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "images.yaml":
+                manifest = yaml.safe_load(data)
+                if where == "frame":
+                    manifest[0]["frames"][1]["alt_text_fr"] = text
+                else:
+                    manifest[0][where] = text
+                data = yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False).encode()
+            target.writestr(info, data)
+    with pytest.raises(CaseFileError) as refused:
+        import_archive(data=spoiled.getvalue())
+    assert any("must not name the answer" in line for line in refused.value.errors), refused.value.errors
+    assert (export_cases(), ImageSeries.objects.count()) == before
