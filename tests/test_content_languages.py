@@ -94,6 +94,8 @@ def test_a_missing_translation_falls_back_to_the_other_language_and_says_so(clie
     assert NOTE_FR in french
     assert re.search(r'<div class="prose" lang="en"><p>Only in <em>English</em>.</p>', french)
     assert re.search(r'<h1 lang="en">', french)  # the title is English too, and says so to a screen reader
+    assert '<span lang="en">Post-contrast T1</span>' in french  # each finding field marked on its own
+    assert '<article class="finding">' in french  # not the whole finding: its labels are French
 
     french_only = make_case(title="Cas écrit en français", presentation="")
     Case.objects.filter(pk=french_only.pk).update(
