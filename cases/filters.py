@@ -310,11 +310,13 @@ def facets(filterset, *, queryset, primaries):
     for name in chosen:
         counts[all_[name]] = count([all_[name]], skip=name)
 
+    # Labels as plain text in the page's language (the cache key names it): a lazy translation, once
+    # pickled into the cache, costs far more to unpickle on every request than the text itself.
     result = []
     for facet in all_.values():
         options = [
-            {"value": value, "label": label, "count": n, "selected": chosen.get(facet.name) == value}
+            {"value": str(value), "label": str(label), "count": n, "selected": chosen.get(facet.name) == value}
             for (value, (label, _)), n in zip(facet.options.items(), counts[facet], strict=True)
         ]
-        result.append({"name": facet.name, "label": facet.label, "options": options})
+        result.append({"name": facet.name, "label": str(facet.label), "options": options})
     return total, result
