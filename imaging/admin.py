@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from cases.admin import SideBySide
+from cases.admin import SideBySide, side_by_side
 from cases.editorial import describe_spoilers, spoilers
 from cases.models import in_each_language
 
@@ -36,10 +36,6 @@ SERIES_FIELDS = (
     *in_each_language("answer_caption"),
 )
 FRAME_TEXTS = (*in_each_language("caption"), *in_each_language("alt_text"), *in_each_language("answer_caption"))
-
-
-def side_by_side(*names):
-    return [tuple(in_each_language(name)) for name in names]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

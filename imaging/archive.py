@@ -15,7 +15,7 @@ import yaml
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from cases.casefiles import MAX_DEPTH, CaseFileError, export_cases, import_cases
+from cases.casefiles import MAX_DEPTH, CaseFileError, column, export_cases, import_cases
 from cases.editorial import describe_spoilers, spoilers
 from cases.models import Case, Diagnosis
 
@@ -40,12 +40,6 @@ SERIES_FIELDS = [
 ]
 FRAME_FIELDS = ["caption", "caption_fr", "alt_text", "alt_text_fr", "answer_caption", "answer_caption_fr"]
 ANNOTATION_FIELDS = ["shape", "x1", "y1", "x2", "y2", "label", "label_fr"]
-TRANSLATED = {"technique", "caption", "alt_text", "answer_caption", "label"}
-
-
-def column(name):
-    """The model field a file's name stands for: `caption` is the English column, `caption_en`."""
-    return f"{name}_en" if name in TRANSLATED else name
 
 
 SHOWN = [ImageSeries.Status.READY, ImageSeries.Status.HELD]
@@ -72,15 +66,16 @@ def export_archive(*, status=None):
                 "source": _member(frame.source.name, files),
                 "source_frame": frame.source_frame,
             }
-            row |= {name: getattr(frame, column(name)) or "" for name in FRAME_FIELDS}
+            row |= {name: getattr(frame, column(Frame, name)) or "" for name in FRAME_FIELDS}
             if frame.annotated_source:
                 row["annotated_copy"] = _member(frame.annotated_source.name, files)
             row["annotations"] = [
-                {name: getattr(a, column(name)) for name in ANNOTATION_FIELDS} for a in frame.annotations.all()
+                {name: getattr(a, column(Annotation, name)) for name in ANNOTATION_FIELDS}
+                for a in frame.annotations.all()
             ]
             frames.append(row)
         entry = {"case": one.finding.case.slug, "finding": one.finding.order, "order": one.order}
-        entry |= {name: getattr(one, column(name)) or "" for name in SERIES_FIELDS}
+        entry |= {name: getattr(one, column(ImageSeries, name)) or "" for name in SERIES_FIELDS}
         entry |= {"held": one.status == ImageSeries.Status.HELD, "held_reason": one.held_reason, "frames": frames}
         manifest.append(entry)
     out = io.BytesIO()
@@ -272,7 +267,7 @@ def _store(entry, case, prepared):
         frames_expected=len(entry["frames"]),
         held_reason=entry.get("held_reason", "") or ("held in the exported file" if entry.get("held") else ""),
         deidentification=CHECKED if any(prepared[row["source"]][0].kind == "dicom" for row in entry["frames"]) else "",
-        **{column(name): entry.get(name, "") or "" for name in SERIES_FIELDS},
+        **{column(ImageSeries, name): entry.get(name, "") or "" for name in SERIES_FIELDS},
     )
     for row in entry["frames"]:
         items = prepared[row["source"]]
@@ -282,14 +277,16 @@ def _store(entry, case, prepared):
             index=row["index"],
             source=save_source(item.data, item.kind)[0],
             source_frame=item.frame_number,
-            **{column(name): row.get(name, "") or "" for name in FRAME_FIELDS},
+            **{column(Frame, name): row.get(name, "") or "" for name in FRAME_FIELDS},
         )
         if row.get("annotated_copy"):
             copy = prepared[row["annotated_copy"]][0]
             frame.annotated_source = save_source(copy.data, copy.kind)[0]
             frame.save(update_fields=["annotated_source"])
         Annotation.objects.bulk_create(
-            Annotation(frame=frame, **{column(name): a.get(name) for name in ANNOTATION_FIELDS if name in a})
+            Annotation(
+                frame=frame, **{column(Annotation, name): a.get(name) for name in ANNOTATION_FIELDS if name in a}
+            )
             for a in row.get("annotations", [])
         )
     transaction.on_commit(lambda: queue(series.pk))
