@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cases",
     "quiz",
     "imaging",
+    "teaching",
 ]
 
 MIDDLEWARE = [

@@ -404,6 +404,10 @@ class CaseQuerySet(models.QuerySet):
         """Cases residents may see."""
         return self.filter(status=Case.Status.PUBLISHED)
 
+    def assignable(self):
+        """Cases faculty may give as unknowns in an assignment: the library's and those held for assessment."""
+        return self.filter(status__in=[Case.Status.PUBLISHED, Case.Status.HELD])
+
     def visible_to(self, user):
         """Published cases, and drafts too for staff (who preview them)."""
         return self if user.is_staff else self.published()
@@ -476,6 +480,8 @@ class Case(DerivedFieldsMixin, models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held for assessment")
         PUBLISHED = "published", _("Published")
 
     class Language(models.TextChoices):
@@ -558,7 +564,25 @@ class Case(DerivedFieldsMixin, models.Model):
         choices=Status,
         default=Status.DRAFT,
         db_index=True,
-        help_text=_("Drafts are visible only to staff."),
+        help_text=_(
+            "Drafts are visible only to staff. Scheduled cases join the library at their publication time; "
+            "held cases are served only as unknowns inside assignments until their release."
+        ),
+    )
+    publish_at = models.DateTimeField(
+        verbose_name=_("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: once published, the case stays out of the library until this date and time."),
+    )
+    held_until = models.DateTimeField(
+        verbose_name=_("held until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Optional: held for assessment (an exam) until this date and time. Until then residents can "
+            "neither find nor open it; it is served only inside assignments."
+        ),
     )
     source_language = models.CharField(
         verbose_name=_("source language"),
@@ -652,7 +676,10 @@ class Case(DerivedFieldsMixin, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["title", "pk"]  # the pk breaks ties, so pages are stable on every database
-        permissions = [("publish_case", "Can publish cases")]
+        permissions = [
+            ("publish_case", "Can publish cases"),
+            ("view_held_case", "Can see cases held for assessment"),
+        ]
         indexes = [
             # The list's default order, and the newest edit (which keys the list's cache).
             models.Index(fields=["status", "title"], name="case_status_title"),
@@ -663,7 +690,9 @@ class Case(DerivedFieldsMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["", "female", "male"]), name="case_sex_valid"),
             models.CheckConstraint(condition=Q(difficulty__in=[1, 2, 3]), name="case_difficulty_valid"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "scheduled", "held", "published"]), name="case_status_valid"
+            ),
             models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=120), name="case_age_plausible"),
             models.CheckConstraint(condition=~Q(slug=""), name="case_slug_not_empty"),
         ]

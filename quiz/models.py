@@ -56,6 +56,15 @@ class QuizRun(models.Model):
     answer_format = models.CharField(
         verbose_name=_("answer format"), max_length=16, choices=AnswerFormat, default=AnswerFormat.FREE_TEXT
     )
+    assignment = models.ForeignKey(
+        "teaching.Assignment",
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="runs",
+        help_text=_("The assignment this run answers, if any: one run per resident per assignment."),
+    )
     is_review = models.BooleanField(
         verbose_name=_("is review"), default=False, help_text=_("Started from the review queue.")
     )
@@ -72,6 +81,11 @@ class QuizRun(models.Model):
             models.CheckConstraint(condition=Q(mode__in=["practice", "exam"]), name="quiz_run_mode_valid"),
             models.CheckConstraint(
                 condition=Q(answer_format__in=["free_text", "multiple_choice"]), name="quiz_run_format_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "assignment"],
+                condition=Q(assignment__isnull=False),
+                name="quiz_run_once_per_assignment",
             ),
         ]
 
