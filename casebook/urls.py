@@ -34,5 +34,6 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("cases.urls")),
     path("", include("quiz.urls")),
+    path("", include("teaching.urls")),
     prefix_default_language=False,
 )
