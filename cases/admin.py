@@ -22,8 +22,10 @@ from .editorial import (
     PublishRefused,
     cases_spoiled_by,
     describe_spoilers,
+    hold_case,
     merge_diagnoses,
     publish_case,
+    release_case,
     unpublish_case,
 )
 from .filters import FIXED_FACETS
@@ -187,9 +189,11 @@ class CaseAdmin(SideBySide, SelectedIdsAreChecked, TranslationAdmin):
             _("Publication"),
             {
                 "description": _(
-                    "New cases are drafts, seen only by staff. Publish them with the action on the case list."
+                    "New cases are drafts, seen only by staff. Publish them with the action on the case list: "
+                    "with a future “publish at” the case is scheduled, with a future “held until” it is held for "
+                    "assessment (served only inside assignments); either joins the library at its time."
                 ),
-                "fields": ["source_language", "status", "published_at", "published_by"],
+                "fields": ["source_language", "status", "publish_at", "held_until", "published_at", "published_by"],
             },
         ),
     ]
@@ -210,7 +214,7 @@ class CaseAdmin(SideBySide, SelectedIdsAreChecked, TranslationAdmin):
         *in_each_language("presentation"),
         *(f"differentials__diagnosis__{name}" for name in in_each_language("name")),
     ]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "hold", "release", "unpublish"]
 
     def get_queryset(self, request):
         return (
@@ -254,9 +258,33 @@ class CaseAdmin(SideBySide, SelectedIdsAreChecked, TranslationAdmin):
         if published:
             self.message_user(request, ngettext("Published %d case.", "Published %d cases.", published) % published)
 
+    @admin.action(description=_("Hold selected cases for assessment (until released)"), permissions=["publish"])
+    def hold(self, request, queryset):
+        held = 0
+        for case in queryset.exclude(status=Case.Status.HELD):
+            try:
+                hold_case(case=case, by=request.user)
+            except PublishRefused as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                continue
+            self.log_change(request, case, "Held for assessment.")
+            held += 1
+        if held:
+            self.message_user(request, ngettext("Held %d case.", "Held %d cases.", held) % held)
+
+    @admin.action(
+        description=_("Release selected held or scheduled cases into the library now"), permissions=["publish"]
+    )
+    def release(self, request, queryset):
+        cases = list(queryset.filter(status__in=[Case.Status.HELD, Case.Status.SCHEDULED]))
+        for case in cases:
+            release_case(case=case, by=request.user)
+            self.log_change(request, case, "Released into the library.")
+        self.message_user(request, ngettext("Released %d case.", "Released %d cases.", len(cases)) % len(cases))
+
     @admin.action(description=_("Unpublish selected cases (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        cases = list(queryset.filter(status=Case.Status.PUBLISHED))
+        cases = list(queryset.exclude(status=Case.Status.DRAFT))
         for case in cases:
             unpublish_case(case=case)
             self.log_change(request, case, "Unpublished (back to draft).")

@@ -5,6 +5,7 @@ differentials and references. Derived fields (*_html, search_text) and bookkeepi
 who published) are never written, and never read: markdown is rendered again on import.
 """
 
+import datetime
 import json
 from collections import Counter
 from contextvars import ContextVar
@@ -18,7 +19,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.pyyaml import DjangoSafeDumper
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 from modeltranslation.translator import NotRegistered, translator
 
 from .editorial import case_spoilers, describe_spoilers
@@ -339,6 +339,10 @@ def _type_problem(model_field, value):
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             return f"give a whole number, not {_kind(value)}"
         return None
+    if isinstance(model_field, models.DateTimeField):
+        if isinstance(value, (str, datetime.datetime)):
+            return None
+        return f"give a date and time, e.g. 2027-03-01T08:00:00+01:00, not {_kind(value)}"
     if isinstance(model_field, (models.CharField, models.TextField)):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return f"give text, not {_kind(value)}"
@@ -515,9 +519,10 @@ def _keep_bookkeeping(case):
     if old:
         case.created_at, case.published_at, case.published_by_id = old.created_at, old.published_at, old.published_by_id
     if not case.is_published:
-        case.published_at, case.published_by_id = None, None
-    elif case.published_at is None:
-        case.published_at = timezone.now()
+        case.published_at = None
+        if case.status == Case.Status.DRAFT:
+            case.published_by_id = None
+    # A published case without a date gets one when saved (Case.settle_status).
 
 
 def _depends_on(entry):
@@ -589,7 +594,7 @@ def _spoiler_lines(entries):
         if diagnosis is None:
             continue
         cases = (
-            Case.objects.published()
+            Case.objects.exclude(status=Case.Status.DRAFT)
             .filter(differentials__diagnosis=diagnosis, differentials__is_final=True)
             .exclude(slug__in=in_file)
             .prefetch_related("findings")

@@ -1,7 +1,6 @@
 """Editorial rules shared by the admin and case files: spoilers, publishing, merging diagnoses."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from .models import CONTENT_LANGUAGES, Case
 from .text import fold, mentions
@@ -105,7 +104,7 @@ def cases_spoiled_by(diagnoses, names):
     For a vocabulary edit (a rename, a new alias, a merge) before it is saved: [(case, [(field, name)])].
     """
     cases = (
-        Case.objects.published()
+        Case.objects.exclude(status=Case.Status.DRAFT)  # held and scheduled cases will be seen too
         .filter(differentials__diagnosis__in=diagnoses, differentials__is_final=True)
         .prefetch_related("findings")
         .order_by("title")
@@ -123,23 +122,54 @@ class PublishRefused(Exception):
     """Why a draft cannot be published, in a sentence for the editor."""
 
 
-def publish_case(*, case, by):
-    """Publish a draft that has its final diagnosis and gives it away nowhere; else raise PublishRefused."""
+def check_publishable(case, verb="published"):
+    """Raise PublishRefused unless the case has its final diagnosis and gives it away nowhere."""
     final = case.differentials.filter(is_final=True).select_related("diagnosis").first()
     if final is None:
         raise PublishRefused(
-            f"“{case}” was not published: it has no final diagnosis. Tick “Is final” on one of its differentials first."
+            f"“{case}” was not {verb}: it has no final diagnosis. Tick “Is final” on one of its differentials first."
         )
     found = case_spoilers(case, final.diagnosis.names())
     if found:
         raise PublishRefused(
-            f"“{case}” was not published: it gives the answer away ({describe_spoilers(found)}, "
+            f"“{case}” was not {verb}: it gives the answer away ({describe_spoilers(found)}, "
             f"a name of the final diagnosis {final.diagnosis}). Rewrite it first."
         )
+
+
+PUBLICATION_FIELDS = ["status", "publish_at", "held_until", "published_at", "published_by", "updated_at"]
+
+
+def publish_case(*, case, by):
+    """Publish a draft that passes check_publishable (else raise PublishRefused).
+
+    With a future ``publish_at`` it is scheduled, with a future ``held_until`` held for assessment:
+    it joins the library when that time comes.
+    """
+    check_publishable(case)
     case.status = Case.Status.PUBLISHED
-    case.published_at = timezone.now()
+    case.published_at = None  # set when it actually joins the library
     case.published_by = by
-    case.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    case.save(update_fields=PUBLICATION_FIELDS)
+
+
+def hold_case(*, case, by):
+    """Hold a case for assessment (served only inside assignments) until ``held_until``, or until released."""
+    check_publishable(case, verb="held")
+    case.status = Case.Status.HELD
+    case.publish_at = None
+    case.published_at = None
+    case.published_by = by
+    case.save(update_fields=PUBLICATION_FIELDS)
+
+
+def release_case(*, case, by):
+    """A held or scheduled case joins the library now."""
+    case.status = Case.Status.PUBLISHED
+    case.publish_at = case.held_until = None
+    case.published_at = None
+    case.published_by = by
+    case.save(update_fields=PUBLICATION_FIELDS)
 
 
 def unpublish_case(*, case):

@@ -5,6 +5,7 @@ PRESENTATION (shown before the reveal) or ANSWER (shown only after it).
 """
 
 import secrets
+import time
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,7 +14,7 @@ from html import unescape
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -406,7 +407,7 @@ class CaseQuerySet(models.QuerySet):
 
     def assignable(self):
         """Cases faculty may give as unknowns in an assignment: the library's and those held for assessment."""
-        return self.filter(status__in=[Case.Status.PUBLISHED, Case.Status.HELD])
+        return self.filter(status=Case.Status.PUBLISHED)
 
     def visible_to(self, user):
         """Published cases, and drafts too for staff (who preview them)."""
@@ -704,6 +705,7 @@ class Case(DerivedFieldsMixin, models.Model):
         if not self.slug:
             self.slug = case_slug(self.title, exclude=self.pk)
         self.updated_at = timezone.now()
+        self.settle_status(self.updated_at)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "slug" not in update_fields:
             super().save(*args, **kwargs)
@@ -730,6 +732,29 @@ class Case(DerivedFieldsMixin, models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_held(self):
+        return self.status == self.Status.HELD
+
+    def settle_status(self, now):
+        """A case past draft is scheduled until ``publish_at``, then held until ``held_until`` (or until
+        released by hand, when held with no date), then published. Returns whether the status changed."""
+        if self.status == self.Status.DRAFT:
+            return False
+        before = self.status
+        if self.publish_at and self.publish_at > now:
+            self.status = self.Status.SCHEDULED
+        elif self.held_until and self.held_until > now:
+            self.status = self.Status.HELD
+        elif self.status == self.Status.HELD and self.held_until is None:
+            pass  # held until faculty or an editor release it
+        else:
+            self.status = self.Status.PUBLISHED
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            # Joins the library at the time it was due (or now): "Recently published" lists it first.
+            self.published_at = max((t for t in (self.publish_at, self.held_until) if t and t <= now), default=now)
+        return before != self.status
 
     # These read prefetched relations (for_list / for_detail), so they cost no query there.
     def regions(self):
@@ -1039,6 +1064,12 @@ class ContentVersion(models.Model):
     """
 
     token = models.CharField(verbose_name=_("token"), max_length=32)
+    next_release = models.FloatField(
+        verbose_name=_("next release"),
+        null=True,
+        blank=True,
+        help_text=_("When the next scheduled or held case joins the library (a Unix time), if any."),
+    )
 
     class Meta:
         verbose_name = _("content version")
@@ -1050,17 +1081,57 @@ class ContentVersion(models.Model):
 
     @classmethod
     def current(cls):
-        # Read on every cached page, so plain SQL rather than a queryset to compile each time.
+        """The token, after letting in any scheduled or held case whose time has come.
+
+        Read on every cached page, so plain SQL rather than a queryset to compile each time. The
+        release time rides along in the same row: a case joins the library on the first request after
+        its time, on every server, with no worker and no extra query.
+        """
         connection = connections[router.db_for_read(cls)]
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT token FROM {connection.ops.quote_name(cls._meta.db_table)} WHERE id = 1")
+            cursor.execute(
+                f"SELECT token, next_release FROM {connection.ops.quote_name(cls._meta.db_table)} WHERE id = 1"
+            )
             row = cursor.fetchone()
-        return row[0] if row else ""
+        if row is None:
+            return ""
+        token, next_release = row
+        if next_release is not None and next_release <= time.time():
+            release_due_cases()
+            token = cls.objects.values_list("token", flat=True).get(pk=1)
+        return token
 
     @classmethod
     def bump(cls):
-        if not cls.objects.filter(pk=1).update(token=uuid.uuid4().hex):
-            cls.objects.create(pk=1, token=uuid.uuid4().hex)
+        values = {"token": uuid.uuid4().hex, "next_release": next_release_time()}
+        if not cls.objects.filter(pk=1).update(**values):
+            cls.objects.create(pk=1, **values)
+
+
+def next_release_time():
+    """When the next scheduled or held case is due to join the library (a Unix time), or None."""
+    pending = Case.objects.filter(status__in=[Case.Status.SCHEDULED, Case.Status.HELD]).aggregate(
+        scheduled=models.Min("publish_at", filter=Q(status=Case.Status.SCHEDULED)),
+        held=models.Min("held_until", filter=Q(status=Case.Status.HELD)),
+    )
+    times = [t for t in pending.values() if t is not None]
+    return min(times).timestamp() if times else None
+
+
+def release_due_cases(now=None):
+    """Publish the scheduled and held cases whose time has come; the cached pages are renewed. Returns them."""
+    now = now or timezone.now()
+    due = Case.objects.filter(
+        Q(status=Case.Status.SCHEDULED, publish_at__lte=now) | Q(status=Case.Status.HELD, held_until__lte=now)
+    )
+    released = []
+    with transaction.atomic(using=router.db_for_write(Case)), batched_edits():
+        for case in due.select_for_update().defer(*Case.ANSWER_FIELDS):
+            if case.settle_status(now):
+                case.save(update_fields=["status", "published_at", "updated_at"])
+                released.append(case)
+        content_changed()  # also records the next release time
+    return released
 
 
 def refresh_case_index(case_id):

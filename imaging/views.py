@@ -1,7 +1,8 @@
 """Serving image files: presentation-side frames of published cases to anyone; answer-side files
 (annotated copies) only with the key that the answer pages put in their URLs, so only to someone
 who has revealed the case or committed an answer to it in a quiz. Never a draft's, nor a series
-held for a check of its pixels, except to staff."""
+held for a check of its pixels, except to staff. A case held for assessment (an exam's) shows its images
+only to faculty and to the residents it was served to, never publicly cached."""
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -20,10 +21,24 @@ def _shown(row):
     return row.frame.series.finding.case.is_published and row.frame.series.is_visible
 
 
+def _served_held_case(user, case):
+    """A case held for assessment shows its images to faculty, and to a resident it was served to in a run."""
+    from quiz.models import Question  # the quiz app builds on cases and imaging, not the reverse
+
+    if not case.is_held or not user.is_authenticated:
+        return False
+    return user.has_perm("cases.view_held_case") or Question.objects.filter(run__user=user, case=case).exists()
+
+
 def _may_see(request, row, key):
     if request.user.is_staff:
         return True
-    return _shown(row) and (not row.is_answer_side or constant_time_compare(key, answer_key(row.name)))
+    series = row.frame.series
+    if not series.is_visible:
+        return False
+    if not (series.finding.case.is_published or _served_held_case(request.user, series.finding.case)):
+        return False
+    return not row.is_answer_side or constant_time_compare(key, answer_key(row.name))
 
 
 @require_safe

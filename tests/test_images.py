@@ -158,6 +158,30 @@ def test_a_draft_case_images_are_not_found_for_residents(client, admin_client, c
     assert client.get("/images/not-a-file.webp").status_code == 404
 
 
+def test_a_held_case_images_show_only_to_faculty_and_the_residents_it_was_served_to(client, case, series):
+    from django.contrib.auth.models import Permission, User
+
+    from cases.editorial import hold_case
+    from quiz.models import Question, QuizRun
+
+    hold_case(case=case, by=None)
+    url = next(row for row in ImageFile.objects.filter(frame__series=series) if not row.is_answer_side)
+    url = url.get_absolute_url()
+    assert client.get(url).status_code == 404  # anonymous
+    resident, other = User.objects.create_user("served"), User.objects.create_user("other")
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    run = QuizRun.objects.create(user=resident, mode="exam")
+    Question.objects.create(run=run, position=1, case=case)
+    client.force_login(resident)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    faculty = User.objects.create_user("faculty")
+    faculty.user_permissions.add(Permission.objects.get(codename="view_held_case"))
+    client.force_login(faculty)
+    assert client.get(url).status_code == 200
+
+
 def test_a_quiz_question_shows_frames_and_the_reveal_the_answer_side(client, case, series):
     response = client.post("/quiz/", {"count": 1, "mode": "practice", "answer_format": "free_text"})
     question = response["Location"]
