@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401  (each part of teaching adds its pages below)
+from django.urls import path
+
+from . import held
 
 app_name = "teaching"
-urlpatterns = []
+urlpatterns = [
+    path("teaching/held/", held.held_cases, name="held-cases"),
+    path("teaching/held/<slug:slug>/release/", held.release, name="release-held-case"),
+]

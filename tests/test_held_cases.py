@@ -188,3 +188,35 @@ def test_case_files_carry_the_release_date_and_a_file_can_hold_a_term_of_exam_ca
     import_cases(text=edited)
     again = Case.objects.get(slug=held.slug)
     assert again.status == Case.Status.HELD and again.held_until == later
+
+
+def test_faculty_see_what_is_held_and_release_a_case_when_its_exam_is_over(client, held, faculty, resident):
+    assert client.get("/teaching/held/").status_code == 302  # anonymous: sign in first
+    client.force_login(resident)
+    assert client.get("/teaching/held/").status_code == 403
+    assert client.post(f"/teaching/held/{held.slug}/release/").status_code == 403
+    assert Case.objects.get(pk=held.pk).status == Case.Status.HELD
+
+    faculty.user_permissions.add(Permission.objects.get(codename="view_cohort"))
+    client.force_login(faculty)
+    listing = client.get("/teaching/held/").content.decode()
+    assert TITLE in listing and "Release now" in listing
+    response = client.post(f"/teaching/held/{held.slug}/release/", follow=True)
+    assert "is now in the library" in response.content.decode()
+    assert Case.objects.get(pk=held.pk).status == Case.Status.PUBLISHED
+    assert client.post(f"/teaching/held/{held.slug}/release/").status_code == 404  # nothing left to release
+    client.logout()
+    assert client.get(held.get_absolute_url()).status_code == 200
+
+
+def test_the_home_page_names_the_newest_case_once_it_is_published(client, library):
+    case = make_case(title="Case of the week", status=Case.Status.DRAFT)
+    case.publish_at = timezone.now() + timedelta(days=1)
+    case.save()
+    publish_case(case=case, by=None)
+    assert 'Newest case: <a href="/cases/library-case-everyone-may-open/">' in client.get("/").content.decode()
+    Case.objects.filter(pk=case.pk).update(publish_at=timezone.now())
+    ContentVersion.objects.filter(pk=1).update(next_release=time.time())
+    home = client.get("/").content.decode()
+    assert 'Newest case: <a href="/cases/case-of-the-week/">Case of the week</a>' in home
+    assert "Newest case" not in client.get("/?region=lumbar").content.decode()

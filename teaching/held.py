@@ -1,0 +1,35 @@
+"""Faculty keep exam cases out of the library until they choose, then release them."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from cases.editorial import release_case
+from cases.models import Case
+
+from .access import faculty_required
+
+
+@never_cache
+@require_safe
+@faculty_required
+def held_cases(request):
+    """The cases held for assessment or scheduled, with when each joins the library."""
+    cases = (
+        Case.objects.filter(status__in=[Case.Status.HELD, Case.Status.SCHEDULED])
+        .only("title", "slug", "status", "held_until", "publish_at")
+        .order_by("status", "held_until", "publish_at", "title", "pk")
+    )
+    return render(request, "teaching/held_cases.html", {"cases": cases})
+
+
+@require_POST
+@faculty_required
+def release(request, slug):
+    """A held case joins the library now (the exam is over)."""
+    case = get_object_or_404(Case.objects.filter(status=Case.Status.HELD), slug=slug)
+    release_case(case=case, by=request.user)
+    messages.success(request, _("“%(title)s” is now in the library.") % {"title": case.title})
+    return redirect("teaching:held-cases")
