@@ -234,7 +234,8 @@ def test_list_query_count_does_not_grow_with_cases(client, settings, filtered):
     query = {"region": "lumbar", "q": "leg"} if filtered else {}
     # Expected: the content version (the cache key), the primary-tumour options, one query for
     # the count and the counts of every facet not chosen, one more for each chosen facet (the
-    # region here), the page of cases, its level spans and findings: 6 unfiltered, 7 filtered.
+    # region here), the page of cases, its level spans and findings; unfiltered, the newest case instead
+    # of the chosen facet.
     with CaptureQueriesContext(connection) as one:
         client.get("/", query)
     for _ in range(49):
