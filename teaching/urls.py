@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401  (each part of teaching adds its pages below)
+from django.urls import path
+
+from teaching import cohorts, joining
 
 app_name = "teaching"
-urlpatterns = []
+urlpatterns = [
+    path("teaching/cohorts/", cohorts.cohort_list, name="cohort-list"),
+    path("teaching/cohorts/<int:pk>/", cohorts.cohort_detail, name="cohort-detail"),
+    path("teaching/cohorts/<int:pk>/invitations/", cohorts.invitation_create, name="invitation-create"),
+    path("teaching/cohorts/<int:pk>/invitations/bulk/", cohorts.invitation_bulk, name="invitation-bulk"),
+    path(
+        "teaching/cohorts/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        cohorts.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("teaching/cohorts/<int:pk>/residents/<int:user_pk>/remove/", cohorts.resident_remove, name="resident-remove"),
+    path("join/", joining.join, name="join"),
+    path("join/<str:code>/", joining.join_invitation, name="join-invitation"),
+]
