@@ -79,6 +79,10 @@ class BulkInvitationForm(forms.Form):
     )
     days = forms.IntegerField(label=gettext_lazy("Valid for (days)"), min_value=1, max_value=90, initial=14)
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")  # the link form on the same page has a `days` too
+        super().__init__(*args, **kwargs)
+
     def clean_addresses(self):
         valid, invalid = parse_addresses(self.cleaned_data["addresses"])
         if invalid:

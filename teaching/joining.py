@@ -77,7 +77,7 @@ def sign_up(*, invitation, form):
         if not _claim_use(invitation):
             return None
         user = form.save()
-        user.groups.add(Group.objects.get(name="Residents"))
+        user.groups.add(Group.objects.get_or_create(name="Residents")[0])
         invitation.cohort.residents.add(user)
     return user
 
@@ -93,7 +93,7 @@ def join_cohort(*, invitation, user):
         if not _claim_use(invitation):
             return None
         invitation.cohort.residents.add(user)
-        user.groups.add(Group.objects.get(name="Residents"))
+        user.groups.add(Group.objects.get_or_create(name="Residents")[0])
     return True
 
 

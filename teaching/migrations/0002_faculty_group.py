@@ -26,6 +26,10 @@ def create_group(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    make_group(apps)
+
+
+def make_group(apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     faculty, _ = Group.objects.get_or_create(name="Faculty")
