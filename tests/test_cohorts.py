@@ -196,3 +196,20 @@ def test_the_cohort_pages_are_valid_html(client, faculty, tmp_path):
     ]
     assert [response.status_code for _, response in pages] == [200, 200, 400]
     assert_valid_html(pages, tmp_path)
+
+
+def test_the_admin_lists_and_edits_cohorts_and_invitations_without_changing_codes_or_uses(client):
+    client.force_login(User.objects.create_superuser("admin", password="x"))
+    cohort = make_cohort(faculty=[make_faculty()], residents=[make_resident()])
+    invitation = make_invitation(cohort, uses=2)
+    for path in (
+        "/admin/teaching/cohort/",
+        f"/admin/teaching/cohort/{cohort.pk}/change/",
+        "/admin/teaching/invitation/",
+        f"/admin/teaching/invitation/{invitation.pk}/change/",
+    ):
+        assert client.get(path).status_code == 200, path
+    page = client.get(f"/admin/teaching/cohort/{cohort.pk}/change/").content.decode()
+    assert "selectfilter" in page  # filter_horizontal
+    change = client.get(f"/admin/teaching/invitation/{invitation.pk}/change/").content.decode()
+    assert 'name="code"' not in change and 'name="uses"' not in change and invitation.code in change
