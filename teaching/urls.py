@@ -1,9 +1,21 @@
 from django.urls import path
 
-from . import held
+from teaching import cohorts, held, joining
 
 app_name = "teaching"
 urlpatterns = [
+    path("teaching/cohorts/", cohorts.cohort_list, name="cohort-list"),
+    path("teaching/cohorts/<int:pk>/", cohorts.cohort_detail, name="cohort-detail"),
+    path("teaching/cohorts/<int:pk>/invitations/", cohorts.invitation_create, name="invitation-create"),
+    path("teaching/cohorts/<int:pk>/invitations/bulk/", cohorts.invitation_bulk, name="invitation-bulk"),
+    path(
+        "teaching/cohorts/<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        cohorts.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("teaching/cohorts/<int:pk>/residents/<int:user_pk>/remove/", cohorts.resident_remove, name="resident-remove"),
     path("teaching/held/", held.held_cases, name="held-cases"),
     path("teaching/held/<slug:slug>/release/", held.release, name="release-held-case"),
+    path("join/", joining.join, name="join"),
+    path("join/<str:code>/", joining.join_invitation, name="join-invitation"),
 ]

@@ -5,6 +5,7 @@ from imaging.phantom import phantom_series
 from imaging.services import add_series, process_series
 
 from .factories import make_case
+from .teaching_helpers import make_cohort, make_invitation
 
 
 def public_pages():
@@ -27,6 +28,7 @@ def public_pages():
     process_series(series.pk)  # at once, whether or not the test's transaction commits
     frame = series.frames.get(index=1)
     Annotation.objects.create(frame=frame, shape="arrow", x1=0.2, y1=0.2, x2=0.4, y2=0.35, label="focus")
+    invitation = make_invitation(make_cohort("Year 2"))
     return [
         ("list", "/"),
         ("list-filtered", "/?region=lumbar&modality=mri&sort=-age"),
@@ -42,6 +44,8 @@ def public_pages():
         ("password-reset-sent", "/accounts/password_reset/done/"),
         ("password-reset-bad-link", "/accounts/reset/MQ/not-a-token/"),
         ("password-reset-complete", "/accounts/reset/done/"),
+        ("join", "/join/"),
+        ("join-sign-up", f"/join/{invitation.code}/"),
         ("not-found", "/cases/no-such-case/"),
         # In French: a case partly translated (the rest falls back to English, marked lang="en"),
         # and an untranslated one with images.
