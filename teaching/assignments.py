@@ -84,6 +84,7 @@ class AssignmentForm(forms.ModelForm):
         self.cases_locked = cases_locked
         self.fields["cohorts"].queryset = Cohort.objects.taught_by(user)
         self.fields["cohorts"].help_text = ""
+        self.fields["opens_at"].show_hidden_initial = False  # a callable default's hidden twin: not needed here
         if cases_locked:
             for name in ("source", "picked", "count"):
                 del self.fields[name]

@@ -298,3 +298,42 @@ def test_progress_page_query_count_with_assignments_is_constant(client, cohort, 
     # 1 session, 2 user, 3 answered questions (none), 4 cards due, 5 open assignments, 6 my runs of them
     with django_assert_num_queries(6):
         assert client.get("/progress/").status_code == 200
+
+
+def test_an_answer_typed_while_the_time_ran_out_is_not_recorded(cohort, ada):
+    """The view looks at the clock before the form; record_attempt looks again at the moment of commit."""
+    from quiz.runs import RunClosed, record_attempt, start_assignment_run
+
+    assignment = make_assignment(cohorts=[cohort], cases=[make_case()], time_limit=timedelta(minutes=5))
+    run, _ = start_assignment_run(assignment=assignment, user=ada)
+    question = run.questions.get()
+    with pytest.raises(RunClosed):
+        record_attempt(question=question, text="IDEM metastasis", now=run.created_at + timedelta(minutes=6))
+    assert not Attempt.objects.exists()
+    assert QuizRun.objects.get().finished_at == run.created_at + timedelta(minutes=5)
+
+
+def test_the_assignment_pages_are_valid_html(client, cohort, ada, tmp_path):
+    from tests.assignment_helpers import make_faculty
+    from tests.markup import assert_valid_html
+
+    held = make_case(status=Case.Status.HELD)
+    assignment = make_assignment(cohorts=[cohort], cases=[held, make_case()], time_limit=timedelta(minutes=20))
+    make_assignment(cohorts=[cohort], cases=[held], title="Upcoming", opens_in=24, due_in=48)
+    pages = [("assigned", client.get("/assignments/")), ("assignment", client.get(f"/assignments/{assignment.pk}/"))]
+    start(client, assignment)
+    pages += [("home", client.get("/")), ("progress", client.get("/progress/"))]
+    run = QuizRun.objects.get()
+    QuizRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=21))
+    pages.append(("closed", client.post(question_url(run, 1), {"answer": "Meningioma"})))
+    pages.append(("summary", client.get(f"/quiz/{run.token}/")))
+    grace = make_faculty("grace")
+    cohort.faculty.add(grace)
+    client.force_login(grace)
+    pages += [
+        ("new", client.get("/teaching/assignments/new/")),
+        ("edit", client.get(f"/teaching/assignments/{assignment.pk}/edit/")),
+        ("new with errors", client.post("/teaching/assignments/new/", {"title": ""})),
+    ]
+    assert [name for name, r in pages if r.status_code not in (200, 409)] == []
+    assert_valid_html(pages, tmp_path)
