@@ -257,10 +257,10 @@ def summary(request, token):
     """The score, time per case and a breakdown by facet; in an exam, the delayed reveal of every answer."""
     run = _run_or_404(request, token)
     finish_if_closed(run=run, now=timezone.now())
+    if run.results_hidden:  # revealed after the due date: finished or not, no score yet
+        return render(request, "quiz/locked.html", {"run": run, "next_url": _next_url(run)})
     if run.finished_at is None:
         return render(request, "quiz/in_progress.html", {"run": run, "next_url": _next_url(run)})
-    if run.results_hidden:
-        return render(request, "quiz/locked.html", {"run": run, "next_url": None})
     questions = list(run.questions.for_summary())
     # An assignment's run closed by its time limit or due date may leave questions unanswered: they score 0.
     answered = [q for q in questions if q.answered()]
