@@ -186,3 +186,11 @@ def test_editing_keeps_the_cohorts_of_other_faculty(client, grace, cohort):
         client.post(f"/teaching/assignments/{assignment.pk}/edit/", form_data(cohort, [make_case()])).status_code == 302
     )
     assert set(assignment.cohorts.all()) == {cohort, theirs}
+
+
+def test_the_admin_lists_and_edits_assignments_with_their_cases(client, cohort):
+    assignment = make_assignment(cohorts=[cohort], cases=[make_case(title="First unknown")])
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    assert "Thursday conference" in client.get("/admin/teaching/assignment/").content.decode()
+    page = client.get(f"/admin/teaching/assignment/{assignment.pk}/change/").content.decode()
+    assert "Assignment cases" in page and "First unknown" in page
