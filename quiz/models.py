@@ -108,8 +108,33 @@ class QuizRun(models.Model):
         return self.answer_format == self.AnswerFormat.MULTIPLE_CHOICE
 
     def answers_visible(self):
-        """Practice shows each answer once committed; an exam shows none until the run is finished."""
+        """Practice shows each answer once committed; an exam shows none until the run is finished;
+        an assignment revealed after its due date shows none before that date."""
+        if self.results_hidden:
+            return False
         return not self.is_exam or self.finished_at is not None
+
+    @property
+    def results_hidden(self):
+        """An assignment's run whose answers are revealed only after the due date, before that date:
+        nothing may then tell the resident whether an answer was right (read with the assignment)."""
+        return (
+            self.assignment_id is not None
+            and self.assignment.reveal == self.assignment.Reveal.AFTER_DUE
+            and timezone.now() < self.assignment.due_at
+        )
+
+    def closes_at(self):
+        """When an assignment's run stops taking answers: its time limit after it was started, and the
+        due date in any case; None for an ordinary run."""
+        if self.assignment_id is None:
+            return None
+        limit = self.assignment.time_limit
+        return min(self.assignment.due_at, self.created_at + limit) if limit else self.assignment.due_at
+
+    def is_closed(self, now):
+        closes_at = self.closes_at()
+        return closes_at is not None and now >= closes_at
 
 
 class QuestionQuerySet(models.QuerySet):

@@ -2,7 +2,7 @@
 
 import random
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from cases.models import Case, Diagnosis, Differential, ImagingFinding
@@ -16,10 +16,20 @@ SESSION_RUN_LIMIT = 50
 DISTRACTORS = 3
 
 
+class RunClosed(Exception):
+    """The assignment's time limit or due date has passed: no answer is recorded any more."""
+
+
 def quizzable_cases():
     """Published cases with a final diagnosis to grade against."""
     has_final = Exists(Differential.objects.filter(case=OuterRef("pk"), is_final=True))
     return Case.objects.published().filter(has_final)
+
+
+def assignable_cases():
+    """Cases faculty may give in an assignment: published or held for assessment, with a final diagnosis."""
+    has_final = Exists(Differential.objects.filter(case=OuterRef("pk"), is_final=True))
+    return Case.objects.assignable().filter(has_final)
 
 
 def above_of(pk, parents):
@@ -83,31 +93,72 @@ def start_run(*, cases, count, mode, answer_format, user, is_review=False):
             user=user if user.is_authenticated else None,
             is_review=is_review,
         )
-        options = {}
-        if run.is_multiple_choice:
-            # Never an entity only drafts use: offering it would announce a case still being written.
-            vocabulary = {d.pk: d for d in Diagnosis.objects.for_residents().only("name", "broader_id", "compartments")}
-            differential_lists = {pk: [] for pk in case_ids}
-            for case_id, diagnosis_id in Differential.objects.filter(case__in=case_ids).values_list(
-                "case_id", "diagnosis_id"
-            ):
-                differential_lists[case_id].append(diagnosis_id)
-            compartments = {pk: set() for pk in case_ids}
-            for case_id, compartment in (
-                ImagingFinding.objects.filter(case__in=case_ids)
-                .exclude(compartment="")
-                .values_list("case_id", "compartment")
-            ):
-                compartments[case_id].add(compartment)
-            options = {
-                pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary, compartments=compartments[pk])
-                for pk, ids in differential_lists.items()
-            }
-        Question.objects.bulk_create(
-            Question(run=run, position=n, case_id=pk, option_ids=options.get(pk, []))
-            for n, pk in enumerate(case_ids, start=1)
-        )
+        _add_questions(run=run, case_ids=case_ids)
     return run
+
+
+def _add_questions(*, run, case_ids):
+    """The run's questions, in this order, with their options when the run is multiple choice."""
+    options = {}
+    if run.is_multiple_choice:
+        # Never an entity only drafts use: offering it would announce a case still being written.
+        vocabulary = {d.pk: d for d in Diagnosis.objects.for_residents().only("name", "broader_id", "compartments")}
+        differential_lists = {pk: [] for pk in case_ids}
+        for case_id, diagnosis_id in Differential.objects.filter(case__in=case_ids).values_list(
+            "case_id", "diagnosis_id"
+        ):
+            differential_lists[case_id].append(diagnosis_id)
+        compartments = {pk: set() for pk in case_ids}
+        for case_id, compartment in (
+            ImagingFinding.objects.filter(case__in=case_ids)
+            .exclude(compartment="")
+            .values_list("case_id", "compartment")
+        ):
+            compartments[case_id].add(compartment)
+        options = {
+            pk: choose_options(case_id=pk, alternatives=ids, vocabulary=vocabulary, compartments=compartments[pk])
+            for pk, ids in differential_lists.items()
+        }
+    Question.objects.bulk_create(
+        Question(run=run, position=n, case_id=pk, option_ids=options.get(pk, []))
+        for n, pk in enumerate(case_ids, start=1)
+    )
+
+
+def start_assignment_run(*, assignment, user):
+    """The resident's one run of the assignment, its cases in the assignment's order; (run, created).
+
+    Revealed after each case, it is a practice run; otherwise an exam. Held cases are served here
+    (and nowhere else). A second start, from another tab say, finds the first run: the database
+    allows one run per resident per assignment.
+    """
+    existing = QuizRun.objects.filter(assignment=assignment, user=user).first()
+    if existing is not None:
+        return existing, False
+    case_ids = list(assignment.assignment_cases.order_by("position").values_list("case_id", flat=True))
+    practice = assignment.reveal == assignment.Reveal.AFTER_EACH
+    try:
+        with transaction.atomic():
+            run = QuizRun.objects.create(
+                mode=QuizRun.Mode.PRACTICE if practice else QuizRun.Mode.EXAM,
+                answer_format=assignment.answer_format,
+                user=user,
+                assignment=assignment,
+            )
+            _add_questions(run=run, case_ids=case_ids)
+    except IntegrityError:
+        return QuizRun.objects.get(assignment=assignment, user=user), False
+    return run, True
+
+
+def finish_if_closed(*, run, now):
+    """Mark an assignment's run finished once its time is up; True when it is closed."""
+    if not run.is_closed(now):
+        return False
+    if run.finished_at is None:
+        QuizRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(finished_at=run.closes_at())
+        run.finished_at = run.closes_at()
+    return True
 
 
 def remember_run(*, session, run):
@@ -141,11 +192,14 @@ def _grade(*, case_id, text, chosen, differentials):
 
 
 def record_attempt(*, question, text="", chosen=None, differentials=(), now):
-    """Commit the resident's answer, graded; (attempt, created). A second commit changes nothing.
+    """Commit the resident's answer, graded; (attempt, created). A second commit changes nothing;
+    after an assignment's time limit or due date, RunClosed is raised and nothing is recorded.
 
     The question row is locked first (an IMMEDIATE transaction on SQLite), so two tabs or a
     double click queue here, and the loser finds the winner's attempt.
     """
+    if finish_if_closed(run=question.run, now=now):  # the run is read with its assignment by the view
+        raise RunClosed
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question.pk)
         existing = Attempt.objects.filter(question=question).first()

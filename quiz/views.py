@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cases.caching import cached_html, digest, presentation_html
 from cases.filters import CaseFilter
 from cases.models import ContentVersion, Diagnosis
+from teaching.models import Assignment
 
 from .forms import (
     MAX_RUN_LENGTH,
@@ -26,7 +28,9 @@ from .models import Question, QuizRun, ReviewCard
 from .progress import accuracy_by_facet, attempts_by_day, most_missed
 from .runs import (
     SESSION_KEY,
+    RunClosed,
     confirm_close,
+    finish_if_closed,
     mark_served,
     quizzable_cases,
     rate_recall,
@@ -39,7 +43,8 @@ from .runs import (
 def _run_or_404(request, token):
     """The run, if this visitor owns it: another resident's run is simply not found."""
     runs = QuizRun.objects.owned_by(user=request.user, tokens=request.session.get(SESSION_KEY, []))
-    return get_object_or_404(runs.with_progress(), token=token)
+    # With its assignment (a join): its dates and reveal rule decide what may be shown.
+    return get_object_or_404(runs.with_progress().select_related("assignment"), token=token)
 
 
 def _question_or_404(queryset, run, n):
@@ -119,10 +124,23 @@ def question(request, token, n):
         if run.answers_visible():
             messages.info(request, _("You have answered question %(n)s; your first answer stands.") % {"n": n})
             return redirect(question.get_reveal_url())
-        messages.info(
-            request, _("You have answered question %(n)s; answers are revealed when the run is finished.") % {"n": n}
-        )
+        if run.results_hidden:
+            messages.info(
+                request,
+                _("You have answered question %(n)s; answers are revealed on %(date)s.")
+                % {
+                    "n": n,
+                    "date": date_format(timezone.localtime(run.assignment.due_at), "DATETIME_FORMAT"),
+                },
+            )
+        else:
+            messages.info(
+                request,
+                _("You have answered question %(n)s; answers are revealed when the run is finished.") % {"n": n},
+            )
         return redirect(_next_url(run))
+    if finish_if_closed(run=run, now=timezone.now()):
+        return _closed(request, run, status=409 if request.method == "POST" else 200)
 
     version = ContentVersion.current()
     if request.method == "POST":
@@ -132,7 +150,10 @@ def question(request, token, n):
                 answer = {"chosen": form.chosen()}
             else:
                 answer = {"text": form.cleaned_data["answer"], "differentials": form.differentials()}
-            attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
+            try:
+                attempt, created = record_attempt(question=question, now=timezone.now(), **answer)
+            except RunClosed:  # the time ran out while the answer was being typed
+                return _closed(request, run, status=409)
             if not created:
                 messages.info(request, _("Question %(n)s was already answered; your first answer stands.") % {"n": n})
             # Practice reveals each answer; an exam moves on, to the results after the last one.
@@ -156,6 +177,11 @@ def question(request, token, n):
             "answer_fields": fields,
         },
     )
+
+
+def _closed(request, run, *, status):
+    """The time limit or due date has passed: the answer is not recorded."""
+    return render(request, "quiz/closed.html", {"run": run, "closed_at": run.closes_at()}, status=status)
 
 
 def _answered_question_or_redirect(request, run, n, queryset):
@@ -230,20 +256,25 @@ def rate(request, token, n):
 def summary(request, token):
     """The score, time per case and a breakdown by facet; in an exam, the delayed reveal of every answer."""
     run = _run_or_404(request, token)
+    finish_if_closed(run=run, now=timezone.now())
+    if run.results_hidden:  # revealed after the due date: finished or not, no score yet
+        return render(request, "quiz/locked.html", {"run": run, "next_url": _next_url(run)})
     if run.finished_at is None:
         return render(request, "quiz/in_progress.html", {"run": run, "next_url": _next_url(run)})
     questions = list(run.questions.for_summary())
+    # An assignment's run closed by its time limit or due date may leave questions unanswered: they score 0.
+    answered = [q for q in questions if q.answered()]
     return render(
         request,
         "quiz/summary.html",
         {
             "run": run,
             "questions": questions,
-            "score": sum(q.attempt.score for q in questions),
+            "score": sum(q.attempt.score for q in answered),
             "total": len(questions),
-            "differentials_credited": sum(q.attempt.differentials_credited for q in questions),
-            "awaiting_confirmation": sum(q.attempt.awaits_confirmation for q in questions),
-            "breakdown": accuracy_by_facet(questions),
+            "differentials_credited": sum(q.attempt.differentials_credited for q in answered),
+            "awaiting_confirmation": sum(q.attempt.awaits_confirmation for q in answered),
+            "breakdown": accuracy_by_facet(answered),
         },
     )
 
@@ -257,9 +288,11 @@ def progress(request):
     # Every answered question is read once and tallied in Python: a resident's history is
     # hundreds of rows, and the query count stays the same however long it grows.
     # An exam counts once it is finished: until then its answers are not even revealed to the resident.
+    # Nor does an assignment revealed only after its due date, before that date.
     questions = list(
         Question.objects.filter(run__user=request.user, attempt__isnull=False)
         .exclude(run__mode=QuizRun.Mode.EXAM, run__finished_at__isnull=True)
+        .exclude(run__assignment__reveal=Assignment.Reveal.AFTER_DUE, run__assignment__due_at__gt=timezone.now())
         .for_summary()
         .order_by("attempt__created_at")
     )

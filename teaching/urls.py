@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teaching import cohorts, held, joining
+from teaching import assignments, cohorts, held, joining, taking
 
 app_name = "teaching"
 urlpatterns = [
@@ -18,4 +18,9 @@ urlpatterns = [
     path("teaching/held/<slug:slug>/release/", held.release, name="release-held-case"),
     path("join/", joining.join, name="join"),
     path("join/<str:code>/", joining.join_invitation, name="join-invitation"),
+    # Assignments: faculty set them, residents take them.
+    path("teaching/assignments/new/", assignments.assignment_new, name="assignment-new"),
+    path("teaching/assignments/<int:pk>/edit/", assignments.assignment_edit, name="assignment-edit"),
+    path("assignments/", taking.assigned, name="assigned"),
+    path("assignments/<int:pk>/", taking.assignment_detail, name="assignment"),
 ]

@@ -35,7 +35,7 @@ def hedged(answer):
 @register.filter
 def broader_count(questions):
     """How many of these answered questions named the right family (a broader term)."""
-    return sum(q.attempt.outcome == "broader" for q in questions)
+    return sum(q.answered() and q.attempt.outcome == "broader" for q in questions)
 
 
 @register.simple_tag
