@@ -407,7 +407,7 @@ class CaseQuerySet(models.QuerySet):
 
     def assignable(self):
         """Cases faculty may give as unknowns in an assignment: the library's and those held for assessment."""
-        return self.filter(status=Case.Status.PUBLISHED)
+        return self.filter(status__in=[Case.Status.PUBLISHED, Case.Status.HELD])
 
     def visible_to(self, user):
         """Published cases, and drafts too for staff (who preview them)."""
