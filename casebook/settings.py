@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "casebook.accounts.password_reset_context",
                 "casebook.i18n.language_twins",
+                "teaching.access.teaching_context",
             ],
         },
     },

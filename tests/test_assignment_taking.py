@@ -268,8 +268,9 @@ def make_many(cohort, ada, count):
 @pytest.mark.parametrize("count", [2, 10])
 def test_assigned_page_query_count_is_constant(client, cohort, ada, django_assert_num_queries, count):
     make_many(cohort, ada, count)
-    # 1 session, 2 user, 3 assignments of my cohorts with their case counts, 4 my runs of them with progress
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 assignments of my cohorts with their case counts, 4 my runs of them with progress,
+    # 5 whether I teach (the menu's Teaching link)
+    with django_assert_num_queries(5):
         assert client.get("/assignments/").status_code == 200
 
 
@@ -277,8 +278,9 @@ def test_assigned_page_query_count_is_constant(client, cohort, ada, django_asser
 def test_assignment_page_query_count_is_constant(client, cohort, ada, django_assert_num_queries, count):
     make_many(cohort, ada, count)
     assignment = Assignment.objects.get(title="Assignment 1")
-    # 1 session, 2 user, 3 the assignment (in my cohorts) with its case count, 4 my run with progress and score
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 the assignment (in my cohorts) with its case count, 4 my run with progress and score,
+    # 5 whether I teach (the menu)
+    with django_assert_num_queries(5):
         assert client.get(f"/assignments/{assignment.pk}/").status_code == 200
 
 
@@ -287,16 +289,17 @@ def test_home_page_query_count_signed_in_is_constant(client, cohort, ada, django
     make_many(cohort, ada, count)
     client.get("/")  # the list's HTML is cached from here on
     # 1 session, 2 user, 3 content version (the cache key), 4 my open assignments (at most six),
-    # 5 my runs of them
-    with django_assert_num_queries(5):
+    # 5 my runs of them, 6 whether I teach (the menu)
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("count", [2, 10])
 def test_progress_page_query_count_with_assignments_is_constant(client, cohort, ada, django_assert_num_queries, count):
     make_many(cohort, ada, count)
-    # 1 session, 2 user, 3 answered questions (none), 4 cards due, 5 open assignments, 6 my runs of them
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 answered questions (none), 4 cards due, 5 open assignments, 6 my runs of them,
+    # 7 whether I teach (the menu)
+    with django_assert_num_queries(7):
         assert client.get("/progress/").status_code == 200
 
 

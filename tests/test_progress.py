@@ -124,8 +124,8 @@ def test_progress_query_count_is_constant(client, ada, django_assert_num_queries
     # 1 session, 2 user, 3 answered questions with attempts, 4 their cases with known primaries,
     # 5 level spans, 6 findings, 7 final diagnoses, 8 cards due with their cases, 9 open assignments
     # (none here; with some, one more for the resident's runs: tests/test_assignment_taking.py),
-    # 10-11 the user's and their groups' permissions (the menu's Teaching link, shown to faculty only)
-    with django_assert_num_queries(11):
+    # 10 whether the user teaches (the menu's Teaching link, shown to faculty only)
+    with django_assert_num_queries(10):
         assert client.get("/progress/").status_code == 200
 
 
