@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cases.caching import cached_html, digest, presentation_html
 from cases.filters import CaseFilter
-from cases.models import ContentVersion, Diagnosis
+from cases.models import Case, ContentVersion, Diagnosis
 from teaching.models import Assignment
 
 from .forms import (
@@ -304,8 +304,11 @@ def progress(request):
             "correct": sum(q.attempt.score for q in questions),
             "by_day": attempts_by_day(questions),
             "breakdown": accuracy_by_facet(questions),
-            "most_missed": most_missed(questions),
-            "due": ReviewCard.objects.filter(user=request.user).due(now=timezone.now()).select_related("case"),
+            # Named only if in the library: a case still held for an exam is not mentioned outside its run.
+            "most_missed": most_missed([q for q in questions if q.case.is_published]),
+            "due": ReviewCard.objects.filter(user=request.user, case__status=Case.Status.PUBLISHED)
+            .due(now=timezone.now())
+            .select_related("case"),
             "review_form": ReviewStartForm(),
         },
     )

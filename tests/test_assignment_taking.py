@@ -340,3 +340,19 @@ def test_the_assignment_pages_are_valid_html(client, cohort, ada, tmp_path):
     ]
     assert [name for name, r in pages if r.status_code not in (200, 409)] == []
     assert_valid_html(pages, tmp_path)
+
+
+def test_after_the_exam_a_still_held_case_is_named_in_its_own_run_only(client, cohort):
+    held = make_case(title="Held exam case with a telling title", status=Case.Status.HELD, final=DIAGNOSIS)
+    assignment = make_assignment(cohorts=[cohort], cases=[held], reveal="on_submit", mode="exam")
+    start(client, assignment)
+    run = QuizRun.objects.get()
+    client.post(question_url(run, 1), {"answer": "Schwannoma"})  # wrong: it would top "most often missed"
+    summary = client.get(f"/quiz/{run.token}/").content.decode()
+    assert held.title in summary
+    assert held.get_answer_url() not in summary  # a 404 until released: the run's own reveal instead
+    assert f'href="{question_url(run, 1)}reveal/"' in summary
+    progress = client.get("/progress/").content.decode()
+    assert held.title not in progress and "missed 1 of 1" not in progress
+    Case.objects.filter(pk=held.pk).update(status=Case.Status.PUBLISHED)  # released
+    assert held.title in client.get("/progress/").content.decode()
