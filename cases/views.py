@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from study.marks import fill_marks
 from study.neighbours import neighbours
 from study.related import related_cases
-from study.tools import record_visit, study_tools
+from study.tools import kept_private, record_visit, study_tools
 
 from .caching import cached, cached_html, digest, presentation_html
 from .filters import CaseFilter, facets, primaries_of, read_query
@@ -72,7 +72,8 @@ def case_list(request):
 
     content = cached_html(f"{key}:page:{digest(chosen, search, sort, not_understood, number)}", render_list)
     # A signed-in resident's "seen" and "answered" marks, filled into the shared HTML (one query).
-    return render(request, "cases/case_list.html", {"content": fill_marks(content, request.user)})
+    response = render(request, "cases/case_list.html", {"content": fill_marks(content, request.user)})
+    return kept_private(request, response)
 
 
 @require_safe
@@ -132,7 +133,7 @@ def case_detail(request, slug):
     """
     version, case = _page_shell(request, slug)
     record_visit(request.user, case.pk)
-    return render(
+    response = render(
         request,
         "cases/case_detail.html",
         {
@@ -142,6 +143,7 @@ def case_detail(request, slug):
             "study_tools": study_tools(request.user, case),
         },
     )
+    return kept_private(request, response)
 
 
 @redirect_former_slugs("cases:case-answer")

@@ -9,6 +9,7 @@ import re
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cases.models import Case
@@ -64,4 +65,5 @@ def fill_marks(html, user):
     if not case_ids:
         return html
     marks = marks_of(user, case_ids)
-    return MARKERS.sub(lambda m: marks_html(*marks.get(int(m.group(1)), (False, False))), html)
+    # Safe: the cached HTML was, and each mark is built by format_html.
+    return mark_safe(MARKERS.sub(lambda m: marks_html(*marks.get(int(m.group(1)), (False, False))), html))

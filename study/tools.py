@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .models import Bookmark, CaseVisit, Note
 
@@ -46,3 +47,10 @@ def save_note(*, user, case, text):
         return None
     note, _ = Note.objects.update_or_create(user=user, case=case, defaults={"text": text, "updated_at": timezone.now()})
     return note
+
+
+def kept_private(request, response):
+    """A signed-in resident's page carries their marks, bookmark or note: no shared cache may keep it."""
+    if request.user.is_authenticated:
+        add_never_cache_headers(response)
+    return response

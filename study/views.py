@@ -53,7 +53,7 @@ def note(request, slug):
 def bookmarks(request):
     """My bookmarked cases and my notes: published cases only."""
     published = Case.objects.published()
-    shown = ("case__pk", "case__slug", "case__title_en", "case__title_fr", "case__status")
+    shown = ("case__id", "case__slug", "case__title_en", "case__title_fr", "case__status")
     return render(
         request,
         "study/bookmarks.html",
