@@ -318,3 +318,61 @@ def test_signed_in_case_page_adds_three_queries(ada, client, django_assert_num_q
     # The version, the session and the user, the visit (read: already recorded), the bookmark, the note.
     with django_assert_num_queries(6):
         ada.get(case.get_absolute_url())
+
+
+# Markup
+
+
+def test_signed_in_study_pages_are_valid_html(ada, case, tmp_path):
+    from .markup import assert_valid_html
+
+    make_case(title="Another woman with leg heaviness")
+    bookmark(ada, case)
+    write_note(ada, case, "Line one\nline <two>")
+    ada.get(case.get_absolute_url())
+    run = start_quiz(ada, count=2)
+    for n in (1, 2):
+        ada.post(question_url(run, n), {"answer": "Meningioma"})
+    pages = [
+        ("list-with-marks", ada.get("/")),
+        ("case-signed-in", ada.get(case.get_absolute_url() + "?list=sort%3D-age")),
+        ("answer-signed-in", ada.get(case.get_answer_url())),
+        ("bookmarks", ada.get("/bookmarks/")),
+        ("bookmarks-empty", signed_in("cy").get("/bookmarks/")),
+        ("note-error", write_note(ada, case, "x" * 5001)),
+        ("finished-run-reveal", ada.get(question_url(run, 2) + "reveal/")),
+    ]
+    assert [name for name, r in pages if r.status_code != 200] == []
+    assert_valid_html(pages, tmp_path)
+
+
+def test_a_finished_runs_answers_link_to_each_other(ada):
+    for _ in range(3):
+        make_case()
+    run = start_quiz(ada, count=3)
+    ada.post(question_url(run, 1), {"answer": "Meningioma"})
+    assert 'rel="next"' not in ada.get(question_url(run, 1) + "reveal/").content.decode()  # not finished yet
+    for n in (2, 3):
+        ada.post(question_url(run, n), {"answer": "Meningioma"})
+    middle = ada.get(question_url(run, 2) + "reveal/").content.decode()
+    assert (
+        f'rel="prev" data-neighbour="prev" aria-keyshortcuts="k ArrowLeft" href="/quiz/{run.token}/1/reveal/"' in middle
+    )
+    assert (
+        f'rel="next" data-neighbour="next" aria-keyshortcuts="j ArrowRight" href="/quiz/{run.token}/3/reveal/"'
+        in middle
+    )
+    last = ada.get(question_url(run, 3) + "reveal/").content.decode()
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+
+
+@pytest.mark.parametrize("page", ["detail", "answer"])
+def test_the_forms_carry_a_working_csrf_token(case, page):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_user("eve"))
+    html = client.get(case.get_absolute_url() if page == "detail" else case.get_answer_url()).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 2
+    assert bookmark(client, case, csrfmiddlewaretoken=tokens[0]).status_code == 302
+    assert write_note(client, case, "kept", csrfmiddlewaretoken=tokens[1]).status_code == 302
+    assert Bookmark.objects.filter(case=case).exists() and Note.objects.get().text == "kept"
