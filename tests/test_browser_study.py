@@ -56,3 +56,31 @@ def test_bookmark_note_and_next_case_with_the_keyboard(live_server, page):
     assert marks.inner_text().split() == ["◉", "Seen"]
     page.goto(live_server.url + "/bookmarks/")
     assert "Check the conus next time" in page.content()
+
+
+def test_signed_in_study_pages_have_no_serious_accessibility_violations(live_server, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    User.objects.create_user("ada", password=PASSWORD)
+    case = make("A: woman with back pain", "intramedullary")
+    make("B: man with numb feet", "intramedullary")
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", PASSWORD)
+    page.click("button:text('Sign in')")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+    page.goto(live_server.url + case.get_absolute_url())
+    page.click("button:has-text('Bookmark this case')")
+    page.wait_for_selector("text=Remove bookmark")
+    page.fill("textarea[name=text]", "A note")
+    page.click("button:has-text('Save note')")
+    page.wait_for_load_state()
+    problems = []
+    for path in ("/", case.get_absolute_url(), case.get_answer_url(), "/bookmarks/"):
+        page.goto(live_server.url + path)
+        problems += [
+            f"{path}: {v['id']} ({v['impact']}): {v['help']}"
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    assert not problems, "\n".join(problems)
