@@ -165,7 +165,14 @@ def case_answer(request, slug):
 
     body = cached_html(f"case-answer:{case.pk}:{version}", render_case_and_answer)
     return render(
-        request, "cases/case_answer.html", {"case": case, "body": body, "study_tools": study_tools(request.user, case)}
+        request,
+        "cases/case_answer.html",
+        {
+            "case": case,
+            "body": body,
+            "neighbours": neighbours(case.pk, request.GET.get("list", ""), version),
+            "study_tools": study_tools(request.user, case),
+        },
     )
 
 

@@ -104,7 +104,8 @@ def find_neighbours(case_id, query):
 
 
 def neighbours(case_id, raw_query, version):
-    """Links to the previous and next case as the list shows them: {"previous"/"next": {url, title} or None}.
+    """Links to the previous and next case as the list shows them: {"previous"/"next": {url, title} or None},
+    and the validated list query under "list".
 
     Only published content counts, so the result is cached per content version (and language: titles).
     """
@@ -112,7 +113,7 @@ def neighbours(case_id, raw_query, version):
 
     def compute():
         suffix = "?" + urlencode({"list": query}) if query else ""
-        links = {}
+        links = {"list": query}  # the validated list, for the reveal link
         for rel, case in zip(("previous", "next"), find_neighbours(case_id, query), strict=True):
             links[rel] = {"url": case.get_absolute_url() + suffix, "title": case.title} if case else None
         return links

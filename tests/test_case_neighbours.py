@@ -140,3 +140,15 @@ def test_any_list_parameter_is_harmless(client, alphabet, value):
     raw = urlencode(value) if isinstance(value, dict) else value
     response = client.get(alphabet["c"].get_absolute_url(), {"list": raw})
     assert response.status_code == 200
+
+
+def test_the_reveal_keeps_the_list_and_the_answer_page_shows_the_neighbours(client, alphabet):
+    hrefs = card_links(client.get("/", {"compartment": "intramedullary"}).content.decode())
+    html = client.get(hrefs[0]).content.decode()
+    reveal = re.search(r'id="reveal-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert reveal == alphabet["b"].get_answer_url() + "?list=compartment%3Dintramedullary"
+    found = links(client.get(reveal).content.decode())
+    assert found == {"next": (hrefs[1], "Next: D: girl with gait change →")}
+    # Junk in ?list= is not carried on.
+    html = client.get(alphabet["b"].get_absolute_url(), {"list": "nonsense=1&region=nowhere"}).content.decode()
+    assert 'id="reveal-link" href="' + alphabet["b"].get_answer_url() + '"' in html

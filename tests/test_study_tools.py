@@ -282,13 +282,14 @@ def test_answer_page_query_count_does_not_grow(client, django_assert_num_queries
     for n in range(size):
         make_case(title=f"Sibling {n}", final="Schwannoma", differentials=())
     # The content version, the shell, the case with its spans, findings, image series,
-    # differentials and references, then the related cases (one query, with EXISTS): 9.
+    # differentials and references, then the related cases (one query, with EXISTS): 9; and the
+    # previous and next case in the list (the case's place, the previous, the next): 12.
     with CaptureQueriesContext(connection) as first:
         client.get(this.get_answer_url())
     assert sum("EXISTS" in q["sql"] for q in first.captured_queries) == 1
-    assert len(first.captured_queries) == 9
+    assert len(first.captured_queries) == 12
     other = make_case(final="Schwannoma", differentials=())  # a new version: everything is rendered again
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         client.get(other.get_answer_url())
     with django_assert_num_queries(1):  # cached: the version only
         client.get(other.get_answer_url())
