@@ -30,7 +30,9 @@ def _back(request, case):
 @require_POST
 def bookmark(request, slug):
     case = _case_or_404(request, slug)
-    set_bookmark(user=request.user, case=case, bookmarked=request.POST.get("bookmarked") == "on")
+    choice = request.POST.get("bookmarked")
+    if choice in ("on", "off"):  # anything else changes nothing
+        set_bookmark(user=request.user, case=case, bookmarked=choice == "on")
     return _back(request, case)
 
 

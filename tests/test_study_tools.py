@@ -67,6 +67,8 @@ def test_a_bookmark_is_kept_once_however_often_it_is_sent(ada, case):
     assert Bookmark.objects.filter(user__username="ada", case=case).count() == 1
     html = ada.get(case.get_absolute_url()).content.decode()
     assert "Remove bookmark" in html and "Bookmarked" in html
+    ada.post(f"/cases/{case.slug}/bookmark/", {"bookmarked": "junk"})
+    assert Bookmark.objects.count() == 1
     bookmark(ada, case, on=False)
     bookmark(ada, case, on=False)
     assert not Bookmark.objects.exists()
