@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "quiz",
     "imaging",
     "teaching",
+    "study",
 ]
 
 MIDDLEWARE = [

@@ -35,5 +35,6 @@ urlpatterns += i18n_patterns(
     path("", include("cases.urls")),
     path("", include("quiz.urls")),
     path("", include("teaching.urls")),
+    path("", include("study.urls")),
     prefix_default_language=False,
 )

@@ -10,6 +10,11 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from study.marks import fill_marks
+from study.neighbours import neighbours
+from study.related import related_cases
+from study.tools import kept_private, record_visit, study_tools
+
 from .caching import cached, cached_html, digest, presentation_html
 from .filters import CaseFilter, facets, primaries_of, read_query
 from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour
@@ -74,7 +79,9 @@ def case_list(request):
         )
 
     content = cached_html(f"{key}:page:{digest(chosen, search, sort, not_understood, number)}", render_list)
-    return render(request, "cases/case_list.html", {"content": content})
+    # A signed-in resident's "seen" and "answered" marks, filled into the shared HTML (one query).
+    response = render(request, "cases/case_list.html", {"content": fill_marks(content, request.user)})
+    return kept_private(request, response)
 
 
 @require_safe
@@ -140,9 +147,18 @@ def case_detail(request, slug):
     The presentation is read and rendered once per content version.
     """
     version, case = _page_shell(request, slug)
-    return render(
-        request, "cases/case_detail.html", {"case": case, "presentation": presentation_html(case.pk, version)}
+    record_visit(request.user, case.pk)
+    response = render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "presentation": presentation_html(case.pk, version),
+            "neighbours": neighbours(case.pk, request.GET.get("list", ""), version),
+            "study_tools": study_tools(request.user, case),
+        },
     )
+    return kept_private(request, response)
 
 
 @redirect_former_slugs("cases:case-answer")
@@ -154,12 +170,25 @@ def case_answer(request, slug):
 
     def render_case_and_answer():
         full = Case.objects.for_answer().get(pk=case.pk)
-        return render_to_string("cases/_presentation.html", {"case": full, "show_answer": True}) + render_to_string(
-            "cases/_answer.html", {"case": full, "final": full.final_differential()}
+        final = full.final_differential()
+        return (
+            render_to_string("cases/_presentation.html", {"case": full, "show_answer": True})
+            + render_to_string("cases/_answer.html", {"case": full, "final": final})
+            # Published cases only, whoever renders it: the same HTML is served to residents.
+            + render_to_string("study/_related.html", {"related": related_cases(full, final)})
         )
 
     body = cached_html(f"case-answer:{case.pk}:{version}", render_case_and_answer)
-    return render(request, "cases/case_answer.html", {"case": case, "body": body})
+    return render(
+        request,
+        "cases/case_answer.html",
+        {
+            "case": case,
+            "body": body,
+            "neighbours": neighbours(case.pk, request.GET.get("list", ""), version),
+            "study_tools": study_tools(request.user, case),
+        },
+    )
 
 
 @require_safe

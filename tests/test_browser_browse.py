@@ -41,7 +41,8 @@ def test_filter_open_and_reveal_in_place_with_the_keyboard(live_server, page, ca
     page.wait_for_selector("#answer")
     assert page.locator(".final-diagnosis").inner_text() == "Intramedullary spinal cord metastasis"
     assert page.evaluate("document.activeElement.id") == "answer-heading"
-    assert page.url.endswith(cases.get_answer_url())
+    # The answer's address keeps the list's filters (for "Previous" / "Next").
+    assert page.url.split("?")[0].endswith(cases.get_answer_url()) and "?list=region%3Dlumbar" in page.url
     assert "Radiation myelitis" in page.locator(".differentials").inner_text()
     assert page.console_errors == []  # no missing asset, no CSP refusal, no script error
 

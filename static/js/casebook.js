@@ -45,4 +45,15 @@
     var link = document.querySelector("a[data-reveal]");
     if (link) { event.preventDefault(); reveal(link); }
   });
+
+  // Previous / next case in the list the resident came from: j or ArrowRight, k or ArrowLeft.
+  var NEIGHBOUR_KEYS = { j: "next", ArrowRight: "next", k: "prev", ArrowLeft: "prev" };
+  document.addEventListener("keydown", function (event) {
+    var rel = NEIGHBOUR_KEYS[event.key];
+    if (!rel || event.metaKey || event.ctrlKey || event.altKey || event.shiftKey || event.defaultPrevented) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable], [data-stack]")) return;
+    var link = document.querySelector(".case-neighbours a[data-neighbour='" + rel + "']");
+    if (link) { event.preventDefault(); window.location.href = link.href; }
+  });
 })();

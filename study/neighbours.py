@@ -1,0 +1,121 @@
+"""Previous and next case within the case list's filters and sort, found by keyset.
+
+The case list's validated query travels on the card links as ?list=…; here it is read the same
+way (cases.filters.read_query) and the neighbours are the published cases just before and after
+this one in the list's order. Each is one indexed "seek" (WHERE (title, pk) > (…) ORDER BY title,
+pk LIMIT 1 for the default sort), so the cost does not grow with the library.
+"""
+
+from django.core.exceptions import SuspiciousOperation
+from django.db.models import F, OrderBy, Q
+from django.http import QueryDict
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from modeltranslation.manager import rewrite_lookup_key
+
+from cases.caching import cached, digest
+from cases.filters import FIXED_FACETS, SORTS, read_query
+from cases.models import Case
+
+
+def list_query(raw):
+    """The validated list query carried in ?list= (a query string), re-encoded: "" when nothing valid."""
+    try:
+        query = QueryDict(raw or "")
+    except SuspiciousOperation:  # too many fields: ignored like any other junk
+        return ""
+    primary = query.get("primary", "")
+    # Any primary slug is taken as given: an unknown one simply matches no case.
+    chosen, search, sort, _ = read_query(query, primaries={primary} if primary else set())
+    params = {**chosen, **({"q": search[:200]} if search else {}), **({"sort": sort} if sort else {})}
+    return urlencode(sorted(params.items()))
+
+
+def _keys(sort):
+    """The list's order for this sort as [(column, descending, nulls: None, "first" or "last")]."""
+    keys = []
+    for item in SORTS[sort or "title"][1]:
+        if isinstance(item, OrderBy):
+            nulls = "last" if item.nulls_last else "first" if item.nulls_first else None
+            keys.append((item.expression.name, item.descending, nulls))
+        else:
+            keys.append((item.lstrip("-"), item.startswith("-"), None))
+    # Translated columns (the title) are compared in the page's language, as the list orders them.
+    return [(rewrite_lookup_key(Case, name), descending, nulls) for name, descending, nulls in keys]
+
+
+def _reversed(keys):
+    flip = {"first": "last", "last": "first", None: None}
+    return [(name, not descending, flip[nulls]) for name, descending, nulls in keys]
+
+
+def _order(keys):
+    return [
+        OrderBy(
+            F(name), descending=descending, nulls_first=nulls == "first" or None, nulls_last=nulls == "last" or None
+        )
+        for name, descending, nulls in keys
+    ]
+
+
+def _after(keys, values):
+    """The rows after `values` in the order `keys`: (k1 > v1) or (k1 = v1 and k2 > v2) or …"""
+    after, same = Q(pk__in=[]), Q()
+    for name, descending, nulls in keys:
+        value = values[name]
+        if value is None:
+            # Nulls sort together: after them come the non-null values only when nulls come first.
+            beyond = Q(**{f"{name}__isnull": False}) if nulls == "first" else None
+            equal = Q(**{f"{name}__isnull": True})
+        else:
+            beyond = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+            if nulls == "last":
+                beyond |= Q(**{f"{name}__isnull": True})
+            equal = Q(**{name: value})
+        if beyond is not None:
+            after |= same & beyond
+        same &= equal
+    return after
+
+
+def _filtered(query):
+    params = QueryDict(query)
+    chosen, search, sort, _ = read_query(params, primaries={params.get("primary", "")} - {""})
+    cases = Case.objects.published()
+    for name, value in chosen.items():
+        cases = cases.filter(Q(known_primary__slug=value) if name == "primary" else FIXED_FACETS[name].q(value))
+    if search:
+        cases = cases.search(search)
+    return cases, sort
+
+
+def find_neighbours(case_id, query):
+    """(previous, next) published cases around this one in the list filtered by `query` (validated)."""
+    cases, sort = _filtered(query)
+    keys = _keys(sort)
+    values = Case.objects.all().rewrite(False).filter(pk=case_id).values(*[name for name, _, _ in keys]).first()
+    if values is None:
+        return None, None
+    shown = ("pk", "slug", "title_en", "title_fr", "status")
+    found = []
+    for order in (_reversed(keys), keys):
+        found.append(cases.filter(_after(order, values)).order_by(*_order(order)).only(*shown).first())
+    return tuple(found)
+
+
+def neighbours(case_id, raw_query, version):
+    """Links to the previous and next case as the list shows them: {"previous"/"next": {url, title} or None},
+    and the validated list query under "list".
+
+    Only published content counts, so the result is cached per content version (and language: titles).
+    """
+    query = list_query(raw_query)
+
+    def compute():
+        suffix = "?" + urlencode({"list": query}) if query else ""
+        links = {"list": query}  # the validated list, for the reveal link
+        for rel, case in zip(("previous", "next"), find_neighbours(case_id, query), strict=True):
+            links[rel] = {"url": case.get_absolute_url() + suffix, "title": case.title} if case else None
+        return links
+
+    return cached(f"case-neighbours:{digest(version, case_id, query, get_language())}", compute)
