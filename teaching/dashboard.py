@@ -5,9 +5,11 @@ the same for a cohort of 3 or 300.
 """
 
 import csv
+import io
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import TruncDate
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -24,6 +26,18 @@ from .access import faculty_required
 from .charts import facet_charts, timeline_chart
 from .models import Assignment, AssignmentCase, Cohort
 
+CSV_HEADER = [
+    "username",
+    "full_name",
+    "email",
+    "position",
+    "case",
+    "answer",
+    "outcome",
+    "score",
+    "seconds_taken",
+    "answered_at",
+]
 ATTEMPT_FIELDS = ("answer_text", "chosen_diagnosis_id", "outcome", "score", "time_taken", "created_at")
 
 
@@ -34,9 +48,21 @@ def _assignments_taught_by(user):
     return Assignment.objects.filter(cohorts__in=Cohort.objects.taught_by(user)).distinct()
 
 
+def _members_of(assignment):
+    """The residents of the assignment's cohorts (a queryset: each may sit in several of its cohorts)."""
+    return get_user_model().objects.filter(cohorts__assignments=assignment)
+
+
 def _residents_of(assignment):
     """The residents of the assignment's cohorts, each once, by username."""
-    return list(get_user_model().objects.filter(cohorts__assignments=assignment).distinct().order_by("username"))
+    return list(_members_of(assignment).distinct().order_by("username"))
+
+
+def _answers_to(assignment):
+    """Attempts at the assignment by the residents of its cohorts (not by one who has left them)."""
+    return Attempt.objects.filter(
+        question__run__assignment=assignment, question__run__user__in=_members_of(assignment).values("pk")
+    ).order_by()
 
 
 def _cases_of(assignment):
@@ -48,13 +74,12 @@ def _cases_of(assignment):
     return [(row.position, row.case) for row in rows.order_by("position")]
 
 
-def _attempts_of(assignment, residents):
-    """Attempt rows (teaching.results) of the assignment's runs by these residents."""
-    rows = Attempt.objects.filter(question__run__assignment=assignment).values(
+def _attempts_of(assignment):
+    """Attempt rows (teaching.results), oldest first."""
+    rows = _answers_to(assignment).values(
         *ATTEMPT_FIELDS, user_id=F("question__run__user_id"), case_id=F("question__case_id")
     )
-    members = {resident.pk for resident in residents}
-    return [row for row in rows.order_by("created_at", "pk") if row["user_id"] in members]
+    return list(rows.order_by("created_at", "pk"))
 
 
 def _status(assignment, now):
@@ -100,24 +125,60 @@ def assignment_results(request, pk):
         for row in Differential.objects.filter(case__in=list(cases_by_pk), is_final=True).select_related("diagnosis")
     }
     runs = QuizRun.objects.filter(assignment=assignment).values("user_id", "finished_at")
-    attempts = _attempts_of(assignment, residents)
-    vocabulary = Diagnosis.objects.all()
-    per_resident = results.resident_results(residents=residents, runs=runs, attempts=attempts, case_count=len(cases))
-    breakdown = results.facet_accuracy(attempts, cases_by_pk)
+    # Everything is summed and grouped in SQL: no query returns a row per answer.
+    answers = _answers_to(assignment)
+    resident = F("question__run__user_id")
+    per_resident = (
+        answers.values(user_id=resident)
+        .annotate(answered=Count("pk"), total=Sum("score"), time=Sum("time_taken"))
+        .order_by("user_id")
+    )
+    sums = {row["user_id"]: row for row in per_resident}
+    # Ranked among those who answered; ties keep the residents' (username) order.
+    groups = results.discrimination_groups([(r.pk, sums[r.pk]["total"] or 0) for r in residents if r.pk in sums])
+    upper, lower = groups or ([], [])
+    per_case = answers.values(case_id=F("question__case_id")).annotate(
+        answered=Count("pk"),
+        total=Sum("score"),
+        upper=Sum("score", filter=Q(question__run__user__in=upper or [0])),  # [0]: no one, and still one query
+        lower=Sum("score", filter=Q(question__run__user__in=lower or [0])),
+    )
+    case_sums = {row["case_id"]: row for row in per_case}
+    by_day = list(
+        answers.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(answered=Count("pk"), correct=Sum("score"))
+        .order_by("day")
+    )
+    instead = (
+        answers.filter(score__lt=1)
+        .values("answer_text", "chosen_diagnosis_id", "score", case_id=F("question__case_id"))
+        .annotate(count=Count("pk"))
+    )
+    table = results.resident_results(residents=residents, runs=runs, sums=sums, case_count=len(cases))
+    breakdown = results.facet_accuracy(case_sums, cases_by_pk)
     counts = {status: 0 for status in (results.NOT_STARTED, results.IN_PROGRESS, results.FINISHED)}
-    for row in per_resident:
+    for row in table:
         counts[row["status"]] += 1
+    case_rows = results.case_results(
+        cases=cases,
+        finals=finals,
+        sums=case_sums,
+        group_size=len(upper) if groups else None,
+        answers=instead,
+        vocabulary=Diagnosis.objects.all(),
+    )
     return render(
         request,
         "teaching/dashboard_results.html",
         {
             "assignment": assignment,
-            "residents": per_resident,
+            "residents": table,
             "counts": counts,
-            "cases": results.case_results(cases=cases, finals=finals, attempts=attempts, vocabulary=vocabulary),
+            "cases": case_rows,
             "breakdown": breakdown,
             "bar_charts": facet_charts(breakdown),
-            "timeline": timeline_chart(results.accuracy_over_time(attempts, cases_by_pk)),
+            "timeline": timeline_chart(by_day),
             "case_count": len(cases),
             "minimum": results.DISCRIMINATION_MINIMUM,
         },
@@ -132,27 +193,16 @@ def assignment_results_csv(request, pk):
     assignment = get_object_or_404(_assignments_taught_by(request.user), pk=pk)
     residents = _residents_of(assignment)
     cases = _cases_of(assignment)
-    attempts = _attempts_of(assignment, residents)
+    attempts = _attempts_of(assignment)
     filename = f"{slugify(assignment.title) or 'assignment'}-{assignment.pk}-results.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "username",
-            "full_name",
-            "email",
-            "position",
-            "case",
-            "answer",
-            "outcome",
-            "score",
-            "seconds_taken",
-            "answered_at",
-        ]
-    )
-    for row in results.csv_rows(residents=residents, cases=cases, attempts=attempts):
-        writer.writerow([results.spreadsheet_safe(cell) for cell in row])
+    # Written to a buffer and sent at once: 10,000 small writes to the response cost more than the rows.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(results.csv_rows(residents=residents, cases=cases, attempts=attempts))
+    response.content = buffer.getvalue()
     return response
 
 

@@ -162,6 +162,21 @@ def test_results_group_what_residents_answered_instead_as_the_grader_reads_it(ex
     assert "Difficulty (share correct): 0%" in second and "Ependymoma" in second
 
 
+def test_discrimination_on_the_page_matches_a_hand_computed_example(exam):
+    lumbar, thoracic = exam["cases"]
+    dan = resident("dan")
+    exam["cohort"].residents.add(dan)
+    answer(exam["exam"], exam["cy"], lumbar, "Spinal metastasis", score=0.5, outcome="broader")
+    answer(exam["exam"], exam["cy"], thoracic, "Ependymoma", score=1)
+    answer(exam["exam"], dan, thoracic, "Ependymoma", score=1)
+    # Totals: cy 1.5, ada 1, dan 1, ben 0. Four residents: 27% of 4 rounds to groups of one, cy above
+    # and ben below (ada and dan tie in the middle, in neither group).
+    # Lumbar: cy 0.5 − ben 0 = 0.50. Thoracic: cy 1 − ben 0 (unanswered) = 1.00.
+    page = signed_in(exam["fay"]).get(urls(exam)[1]).content.decode()
+    first, second = re.findall(r'<article class="case-result".*?</article>', page, re.S)
+    assert "Discrimination: 0.50" in first and "Discrimination: 1.00" in second
+
+
 def test_the_results_csv_holds_one_row_per_resident_per_case(exam):
     lumbar, thoracic = exam["cases"]
     answer(exam["exam"], exam["ben"], thoracic, '=HYPERLINK("http://evil.example")', seconds=12)
@@ -269,8 +284,9 @@ def test_each_page_runs_as_many_queries_for_3_residents_as_for_12(exam, extra, d
     with django_assert_num_queries(7):
         assert browser.get(dashboard).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases,
-    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 attempts, 12 the vocabulary
-    with django_assert_num_queries(12):
+    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 scores, 12 time per resident,
+    # 13 accuracy per day, 14 the answers not right (identical ones counted together), 15 the vocabulary
+    with django_assert_num_queries(15):
         assert browser.get(results).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases, 8 their cases, 9 attempts
     with django_assert_num_queries(9):

@@ -126,15 +126,32 @@ def test_discrimination_is_not_given_below_four_residents():
 
 def test_each_residents_score_is_their_points_over_the_number_of_cases():
     ada, ben, cy = (SimpleNamespace(pk=pk) for pk in (1, 2, 3))
-    rows = [attempt("x", score=1, user_id=1, seconds=40), attempt("y", score=0.5, user_id=1, case_id=11, seconds=20)]
-    rows.append(attempt("z", user_id=2))
+    sums = {
+        1: {"answered": 2, "total": 1.5, "time": timedelta(seconds=60)},
+        2: {"answered": 1, "total": 0.0, "time": timedelta(seconds=30)},
+    }
     runs = [{"user_id": 1, "finished_at": WHEN}, {"user_id": 2, "finished_at": None}]
-    table = results.resident_results(residents=[ada, ben, cy], runs=runs, attempts=rows, case_count=4)
+    table = results.resident_results(residents=[ada, ben, cy], runs=runs, sums=sums, case_count=4)
     assert [(r["status"], r["answered"], r["score"], r["time"]) for r in table] == [
         ("finished", 2, 1.5 / 4, timedelta(seconds=60)),
         ("in_progress", 1, 0, timedelta(seconds=30)),
         ("not_started", 0, 0, None),
     ]
+
+
+def test_identical_answers_counted_together_weigh_their_count():
+    rows = [{**attempt("Schwannoma"), "count": 3}, {**attempt("neurinoma"), "count": 2}]
+    assert [(g["label"], g["count"]) for g in results.answer_groups(rows, VOCABULARY)] == [("Schwannoma", 5)]
+
+
+def test_only_the_most_common_answer_groups_are_listed_and_the_rest_counted():
+    cases = [(1, SimpleNamespace(pk=10))]
+    answers = [{**attempt(f"Nonsense {n}"), "count": n + 1} for n in range(results.GROUPS_SHOWN + 2)]
+    (row,) = results.case_results(
+        cases=cases, finals={}, sums={}, group_size=None, answers=answers, vocabulary=VOCABULARY
+    )
+    assert len(row["instead"]) == results.GROUPS_SHOWN and row["instead"][0]["label"] == "nonsense 11"
+    assert (row["other_groups"], row["other_answers"]) == (2, 1 + 2)
 
 
 def test_spreadsheet_safe_defuses_formulas_only():
