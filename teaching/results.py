@@ -1,14 +1,13 @@
 """What an assignment's answers add up to, for the faculty who set it.
 
-Pure functions over rows already read (values() dicts and a few model rows), so a page reads each
-table once however large the cohort, and each rule is tested on its own.
-
-An attempt row is a dict with ``user_id``, ``case_id``, ``answer_text``, ``chosen_diagnosis_id``,
-``outcome``, ``score``, ``time_taken`` and ``created_at``.
+Pure functions over rows the page has already summed and grouped in SQL (values() dicts, one per
+resident, per case, or per distinct answer; a row per answer only for the CSV), so a page's cost
+barely grows with the cohort and each rule is tested on its own.
 """
 
 from collections import Counter, defaultdict
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.filters import breakdown_facets
@@ -55,6 +54,18 @@ def resident_results(*, residents, runs, sums, case_count):
             }
         )
     return rows
+
+
+def accuracy_by_day_started(*, runs, sums):
+    """[{day, answered, correct}] by the day (site time zone) each resident started, oldest first."""
+    days = defaultdict(lambda: [0, 0])
+    for run in runs:
+        mine = sums.get(run["user_id"])
+        if mine and mine["answered"]:
+            tally = days[timezone.localdate(run["created_at"])]
+            tally[0] += mine["answered"]
+            tally[1] += mine["total"] or 0
+    return [{"day": day, "answered": a, "correct": c} for day, (a, c) in sorted(days.items())]
 
 
 def discrimination_groups(totals):
@@ -107,8 +118,19 @@ class VocabularyEntry:
 
 
 def reading_of(vocabulary):
-    """The vocabulary ready for answer_groups: entries with their names, and a memo of texts read."""
-    return {"entries": [VocabularyEntry(entry) for entry in vocabulary], "named": {}}
+    """The vocabulary ready for answer_groups: entries with their names, and memos of the texts read."""
+    return {"entries": [VocabularyEntry(entry) for entry in vocabulary], "named": {}, "read": {}}
+
+
+def _read(text, entries, named):
+    """(normalised words, hedged, entry named or None) for a typed answer, as the grader reads it."""
+    words = tuple(name_words(text))
+    hedged = is_hedged(text)
+    if not words or hedged:
+        return words, hedged, None
+    if words not in named:  # the grader's reading depends on the normalised words alone
+        named[words] = entity_named(text, entries)
+    return words, hedged, named[words]
 
 
 def answer_groups(attempts, vocabulary):
@@ -122,21 +144,17 @@ def answer_groups(attempts, vocabulary):
     or a text naming nothing is grouped by its normalised words. Most common first.
     """
     reading = vocabulary if isinstance(vocabulary, dict) else reading_of(vocabulary)
-    entries = reading["entries"]
+    entries, read = reading["entries"], reading["read"]
     by_pk = {entry.pk: entry for entry in entries}
-    named = reading["named"]  # normalised words → entry or None: the grader reads nothing else
     groups = {}
     for row in attempts:
         if row["score"] >= 1:
             continue
         text = (row["answer_text"] or "").strip()
-        words = tuple(name_words(text))
-        hedged = is_hedged(text)
-        entry = by_pk.get(row["chosen_diagnosis_id"])
-        if entry is None and words and not hedged:
-            if words not in named:
-                named[words] = entity_named(text, entries)
-            entry = named[words]
+        if text not in read:
+            read[text] = _read(text, entries, reading["named"])
+        words, hedged, entry = read[text]
+        entry = by_pk.get(row["chosen_diagnosis_id"]) or entry
         if entry is not None:
             key, label = ("entry", entry.pk), entry.name
         elif words:

@@ -284,9 +284,10 @@ def test_each_page_runs_as_many_queries_for_3_residents_as_for_12(exam, extra, d
     with django_assert_num_queries(7):
         assert browser.get(dashboard).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases,
-    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 scores, 12 time per resident,
-    # 13 accuracy per day, 14 the answers not right (identical ones counted together), 15 the vocabulary
-    with django_assert_num_queries(15):
+    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 sums per resident, 12 sums per case
+    # (with the upper and lower groups'), 13 the answers not right (identical ones counted together),
+    # 14 the vocabulary
+    with django_assert_num_queries(14):
         assert browser.get(results).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases, 8 their cases, 9 attempts
     with django_assert_num_queries(9):

@@ -139,6 +139,18 @@ def test_each_residents_score_is_their_points_over_the_number_of_cases():
     ]
 
 
+def test_accuracy_over_time_counts_each_residents_answers_on_the_day_they_started():
+    runs = [
+        {"user_id": 1, "created_at": WHEN},
+        {"user_id": 2, "created_at": WHEN + timedelta(days=1)},
+        {"user_id": 3, "created_at": WHEN},  # started, answered nothing
+    ]
+    sums = {1: {"answered": 2, "total": 1.5, "time": None}, 2: {"answered": 4, "total": 1.0, "time": None}}
+    days = results.accuracy_by_day_started(runs=runs, sums=sums)
+    assert [(d["answered"], d["correct"]) for d in days] == [(2, 1.5), (4, 1.0)]
+    assert days[1]["day"] - days[0]["day"] == timedelta(days=1)
+
+
 def test_identical_answers_counted_together_weigh_their_count():
     rows = [{**attempt("Schwannoma"), "count": 3}, {**attempt("neurinoma"), "count": 2}]
     assert [(g["label"], g["count"]) for g in results.answer_groups(rows, VOCABULARY)] == [("Schwannoma", 5)]
