@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from cases.filters import FIXED_FACETS
 
 # Horizontal bars: a label column, then the bar (100 % = BAR_WIDTH), then the figure.
-LABEL_WIDTH, BAR_WIDTH, FIGURE_WIDTH = 190, 300, 70
-ROW_HEIGHT, BAR_HEIGHT, TOP = 30, 20, 8
+LABEL_WIDTH, BAR_WIDTH, FIGURE_WIDTH = 160, 240, 60
+ROW_HEIGHT, BAR_HEIGHT, TOP = 32, 22, 8
 # Accuracy over time: a plot PLOT_WIDTH × PLOT_HEIGHT inside margins for the axis labels.
-PLOT_LEFT, PLOT_WIDTH, PLOT_TOP, PLOT_HEIGHT, PLOT_BOTTOM = 48, 500, 12, 160, 30
+PLOT_LEFT, PLOT_WIDTH, PLOT_TOP, PLOT_HEIGHT, PLOT_BOTTOM = 52, 360, 12, 150, 30
 # The facets drawn as charts, in this order (the primary stays a table: its labels are long and many).
 CHARTED = ("compartment", "region", "difficulty")
 
@@ -42,7 +42,7 @@ def bar_chart(title, rows):
                 "percent": percent,
                 "percent_text": percent_text(percent),
                 "y": y,
-                "text_y": y + BAR_HEIGHT - 5,
+                "text_y": y + BAR_HEIGHT - 6,
                 "width": round(BAR_WIDTH * percent / 100, 1),
             }
         )

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from teaching import results
-from teaching.charts import bar_chart, timeline_chart
+from teaching.charts import BAR_WIDTH, bar_chart, timeline_chart
 
 
 class Entry:
@@ -182,7 +182,7 @@ def test_spreadsheet_safe_defuses_formulas_only():
 def test_a_bar_chart_scales_accuracy_to_its_bar():
     chart = bar_chart("Accuracy by region", [{"value": "Lumbar", "answered": 4, "correct": 3}])
     bar = chart["bars"][0]
-    assert (bar["percent"], bar["width"]) == (75, 225.0)
+    assert (bar["percent"], bar["width"]) == (75, 0.75 * BAR_WIDTH)
     assert chart["description"] == "Accuracy by region: Lumbar 75%."
 
 
