@@ -46,20 +46,21 @@ def _assignments_taught_by(user):
     return Assignment.objects.filter(cohorts__in=Cohort.objects.taught_by(user)).distinct()
 
 
-def _members_of(assignment):
-    """The residents of the assignment's cohorts (a queryset: each may sit in several of its cohorts)."""
-    return get_user_model().objects.filter(cohorts__assignments=assignment)
+def _members_of(assignment, user):
+    """The residents of the assignment's cohorts that this faculty member teaches (a queryset, each
+    resident once per cohort): an assignment shared with another teacher's cohort shows only one's own."""
+    return get_user_model().objects.filter(cohorts__in=Cohort.objects.taught_by(user).filter(assignments=assignment))
 
 
-def _residents_of(assignment):
-    """The residents of the assignment's cohorts, each once, by username."""
-    return list(_members_of(assignment).distinct().order_by("username"))
+def _residents_of(assignment, user):
+    """The residents this faculty member sees in the assignment, each once, by username."""
+    return list(_members_of(assignment, user).distinct().order_by("username"))
 
 
-def _answers_to(assignment):
-    """Attempts at the assignment by the residents of its cohorts (not by one who has left them)."""
+def _answers_to(assignment, user):
+    """Attempts at the assignment by those residents (not by one who has left the cohort)."""
     return Attempt.objects.filter(
-        question__run__assignment=assignment, question__run__user__in=_members_of(assignment).values("pk")
+        question__run__assignment=assignment, question__run__user__in=_members_of(assignment, user).values("pk")
     ).order_by()
 
 
@@ -72,10 +73,10 @@ def _cases_of(assignment):
     return [(row.position, row.case) for row in rows.order_by("position")]
 
 
-def _attempts_of(assignment):
+def _attempts_of(assignment, user):
     """Attempt rows for the CSV (teaching.results.csv_rows): what was answered, how, and when."""
     return list(
-        _answers_to(assignment).values(
+        _answers_to(assignment, user).values(
             "answer_text",
             "outcome",
             "score",
@@ -104,8 +105,11 @@ def dashboard(request):
         _assignments_taught_by(request.user)
         .annotate(
             case_count=Count("assignment_cases", distinct=True),
-            started=Count("runs", distinct=True),
-            finished=Count("runs", filter=Q(runs__finished_at__isnull=False), distinct=True),
+            # Only the runs of this teacher's residents: a shared assignment's other cohorts are not theirs.
+            started=Count("runs", filter=Q(runs__user__cohorts__in=taught), distinct=True),
+            finished=Count(
+                "runs", filter=Q(runs__user__cohorts__in=taught, runs__finished_at__isnull=False), distinct=True
+            ),
         )
         .prefetch_related(Prefetch("cohorts", queryset=taught, to_attr="cohorts_taught"))
         .order_by("-due_at", "pk")
@@ -122,16 +126,26 @@ def assignment_results(request, pk):
     """Who has started and finished, each resident's score and time, each case's difficulty,
     discrimination and what residents answered instead, and accuracy by facet."""
     assignment = get_object_or_404(_assignments_taught_by(request.user), pk=pk)
-    residents = _residents_of(assignment)
+    residents = _residents_of(assignment, request.user)
     cases = _cases_of(assignment)
     cases_by_pk = {case.pk: case for _position, case in cases}
     finals = {
         row.case_id: row.diagnosis.name
         for row in Differential.objects.filter(case__in=list(cases_by_pk), is_final=True).select_related("diagnosis")
     }
-    runs = list(QuizRun.objects.filter(assignment=assignment).values("user_id", "created_at", "finished_at"))
+    runs = list(
+        QuizRun.objects.filter(
+            assignment=assignment, user__in=_members_of(assignment, request.user).values("pk")
+        ).values("user_id", "created_at", "finished_at")
+    )
+    # Each resident's record is read within a cohort of theirs that this teacher teaches.
+    record_cohort = dict(
+        Cohort.residents.through.objects.filter(
+            cohort__in=Cohort.objects.taught_by(request.user).filter(assignments=assignment)
+        ).values_list("user_id", "cohort_id")
+    )
     # Everything is summed and grouped in SQL: no query returns a row per answer.
-    answers = _answers_to(assignment)
+    answers = _answers_to(assignment, request.user)
     resident = F("question__run__user_id")
     per_resident = (
         answers.values(user_id=resident)
@@ -159,6 +173,7 @@ def assignment_results(request, pk):
     counts = {status: 0 for status in (results.NOT_STARTED, results.IN_PROGRESS, results.FINISHED)}
     for row in table:
         counts[row["status"]] += 1
+        row["cohort_id"] = record_cohort.get(row["resident"].pk)
     case_rows = results.case_results(
         cases=cases,
         finals=finals,
@@ -192,9 +207,9 @@ def assignment_results(request, pk):
 def assignment_results_csv(request, pk):
     """One row per resident per case, for a spreadsheet."""
     assignment = get_object_or_404(_assignments_taught_by(request.user), pk=pk)
-    residents = _residents_of(assignment)
+    residents = _residents_of(assignment, request.user)
     cases = _cases_of(assignment)
-    attempts = _attempts_of(assignment)
+    attempts = _attempts_of(assignment, request.user)
     filename = f"{slugify(assignment.title) or 'assignment'}-{assignment.pk}-results.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

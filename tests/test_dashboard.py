@@ -58,6 +58,27 @@ def test_a_resident_outside_the_cohort_and_a_wrong_id_are_not_found(exam):
     assert browser.get("/teaching/assignments/999999/results.csv").status_code == 404
 
 
+def test_an_assignment_shared_with_another_teachers_cohort_shows_only_ones_own_residents(exam):
+    lumbar, _thoracic = exam["cases"]
+    dan = resident("dan", first_name="Dan", last_name="Other")
+    exam["exam"].cohorts.add(cohort("Year 2", faculty("gil"), [dan]))
+    answer(exam["exam"], dan, lumbar, "Dan's own answer", finished=True)
+    fay = signed_in(exam["fay"])
+    page = fay.get(urls(exam)[1]).content.decode()
+    assert "Dan" not in page and "own answer" not in page and "1 finished" in page
+    assert "dan" not in fay.get(urls(exam)[2]).content.decode()
+    row = re.search(r"Thursday unknowns.*?</tr>", fay.get("/teaching/").content.decode(), re.S).group(0)
+    assert re.findall(r"<td>([^<]*)</td>", row)[-2:] == ["2", "1"]  # ada and ben started, ada finished
+    assert "Year 2" not in row
+    other = signed_in(User.objects.get(username="gil")).get(urls(exam)[1]).content.decode()
+    assert "Dan Other" in other and "Ada" not in other
+
+
+def test_each_resident_links_to_their_record_in_this_teachers_cohort(exam):
+    page = signed_in(exam["fay"]).get(urls(exam)[1]).content.decode()
+    assert f'href="/teaching/cohorts/{exam["cohort"].pk}/residents/{exam["ada"].pk}/">Ada Lovelace</a>' in page
+
+
 def test_a_superuser_reads_every_assignment(exam):
     boss = User.objects.create_superuser("boss", "boss@example.org", "x")
     assert signed_in(boss).get(urls(exam)[1]).status_code == 200
@@ -76,7 +97,11 @@ def test_the_dashboard_lists_cohorts_and_assignments_with_who_started_and_finish
 
 def test_results_show_each_residents_progress_score_and_time(exam):
     page = signed_in(exam["fay"]).get(urls(exam)[1]).content.decode()
-    rows = re.findall(r'<tr class="resident resident--(\w+)">\s*<th scope="row">([^<]+)</th>(.*?)</tr>', page, re.S)
+    rows = re.findall(
+        r'<tr class="resident resident--(\w+)">\s*<th scope="row"><a href="[^"]+">([^<]+)</a></th>(.*?)</tr>',
+        page,
+        re.S,
+    )
     cells = {name: (status, re.findall(r"<td>([^<]*)</td>", rest)) for status, name, rest in rows}
     assert cells["Ada Lovelace"] == ("finished", ["Finished", "2", "1 (50%)", "2 min 00 s"])
     assert cells["ben"] == ("in_progress", ["In progress", "1", "0 (0%)", "20 s"])
@@ -218,10 +243,10 @@ def test_each_page_runs_as_many_queries_for_3_residents_as_for_12(exam, extra, d
     with django_assert_num_queries(7):
         assert browser.get(dashboard).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases,
-    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 sums per resident, 12 sums per case
-    # (with the upper and lower groups'), 13 the answers not right (identical ones counted together),
-    # 14 the vocabulary
-    with django_assert_num_queries(14):
+    # 8 their cases with primaries, 9 final diagnoses, 10 runs, 11 residents' cohorts (for links),
+    # 12 sums per resident, 13 sums per case (with the upper and lower groups'), 14 the answers not right
+    # (identical ones counted together), 15 the vocabulary
+    with django_assert_num_queries(15):
         assert browser.get(results).status_code == 200
     # 1 session, 2 user, 3-4 permissions, 5 the assignment, 6 residents, 7 assignment cases, 8 their cases, 9 attempts
     with django_assert_num_queries(9):
