@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # Branch coverage of casebook/, cases/, quiz/ and imaging/ over both test passes must not fall below this (95.9% when set).
 COVERAGE_FLOOR ?= 95
 
-.PHONY: run test install install-test browser checkers services gettext messages demo-data bench loadtest wrk
+.PHONY: run test install install-test browser checkers services gettext messages demo-data bench bench-dashboard loadtest wrk
 
 run: install demo-data ## Install, create the database, load the demo cases, serve at http://127.0.0.1:8000/ with the image worker beside it
 	@$(BIN)/python manage.py db_worker --interval 1 --no-reload & worker=$$!; \
@@ -84,6 +84,10 @@ node_modules/vnu-jar/build/dist/vnu.jar: package.json
 # Performance (not part of `make test`): databases and results go to /tmp/casebook-bench/.
 bench: install-test wrk services ## gunicorn + wrk against 1,000, 10,000 and 100,000 synthetic cases; prints the table
 	$(BIN)/python scripts/benchmark.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_dashboard.py
+
+bench-dashboard: install-test ## The faculty dashboard, an assignment's results and CSV at 200 residents × 50 cases, uncached
+	$(BIN)/python scripts/bench_dashboard.py $(BENCH_DASHBOARD_ARGS)
 
 loadtest: install-test services ## 50 residents taking quizzes for 60 s; attempts in the database must equal reveals
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)

@@ -210,3 +210,8 @@ def credit_differentials(*, alternatives, texts):
             credited.add(match.pk)
         result.append({"text": text, "credited": match.name if match else ""})
     return result
+
+
+def entity_named(text, vocabulary):
+    """The vocabulary entry a typed answer names, read as the grader reads it; None for none or several."""
+    return _named_entity(text, list(vocabulary))[0]

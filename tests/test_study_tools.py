@@ -224,8 +224,9 @@ def test_signed_in_list_costs_one_query_more_than_the_cached_page(ada, django_as
     for case in cases:
         ada.get(case.get_absolute_url())
     ada.get("/")
-    # The content version, the session, the user, then the marks of the page's cases.
-    with django_assert_num_queries(4):
+    # The content version, the session, the user, then the marks of the page's cases; and, for every
+    # signed-in page of the list, whether the user teaches (the menu) and their open assignments (none).
+    with django_assert_num_queries(6):
         html = ada.get("/").content.decode()
     assert html.count("Seen</span>") == size
 
@@ -303,14 +304,14 @@ def test_bookmarks_page_query_count_does_not_grow(ada, django_assert_num_queries
         case = make_case()
         bookmark(ada, case)
         write_note(ada, case, "A note")
-    # The session, the user, the bookmarks, the notes.
-    with django_assert_num_queries(4):
+    # The session, the user, the bookmarks, the notes, whether the user teaches (the menu).
+    with django_assert_num_queries(5):
         html = ada.get("/bookmarks/").content.decode()
     assert html.count("A note") == size
 
 
 @pytest.mark.parametrize("size", [1, 20])
-def test_signed_in_case_page_adds_three_queries(ada, client, django_assert_num_queries, size):
+def test_signed_in_case_page_adds_four_queries(ada, client, django_assert_num_queries, size):
     for _ in range(size):
         make_case()
     case = Case.objects.first()
@@ -318,8 +319,9 @@ def test_signed_in_case_page_adds_three_queries(ada, client, django_assert_num_q
     with django_assert_num_queries(1):
         client.get(case.get_absolute_url())
     ada.get(case.get_absolute_url())
-    # The version, the session and the user, the visit (read: already recorded), the bookmark, the note.
-    with django_assert_num_queries(6):
+    # The version, the session and the user, the visit (read: already recorded), the bookmark, the note,
+    # whether the user teaches (the menu).
+    with django_assert_num_queries(7):
         ada.get(case.get_absolute_url())
 
 
