@@ -66,14 +66,6 @@ def case_list(request):
                 "search": search,
                 "not_understood": [filterset().form[name].label for name in not_understood],
                 "is_filtered": bool(chosen or search),
-                # The home page names the latest arrival (a scheduled "case of the week" once released).
-                "newest": None
-                if chosen or search or number > 1
-                else visible.published()
-                .filter(published_at__isnull=False)
-                .only("title", "slug", "published_at")
-                .order_by("-published_at", "-pk")
-                .first(),
             },
             request,
         )

@@ -208,15 +208,3 @@ def test_faculty_see_what_is_held_and_release_a_case_when_its_exam_is_over(clien
     client.logout()
     assert client.get(held.get_absolute_url()).status_code == 200
 
-
-def test_the_home_page_names_the_newest_case_once_it_is_published(client, library):
-    case = make_case(title="Case of the week", status=Case.Status.DRAFT)
-    case.publish_at = timezone.now() + timedelta(days=1)
-    case.save()
-    publish_case(case=case, by=None)
-    assert 'Newest case: <a href="/cases/library-case-everyone-may-open/">' in client.get("/").content.decode()
-    Case.objects.filter(pk=case.pk).update(publish_at=timezone.now())
-    ContentVersion.objects.filter(pk=1).update(next_release=time.time())
-    home = client.get("/").content.decode()
-    assert 'Newest case: <a href="/cases/case-of-the-week/">Case of the week</a>' in home
-    assert "Newest case" not in client.get("/?region=lumbar").content.decode()
