@@ -22,6 +22,7 @@ def test_faculty_invite_and_a_resident_signs_up_through_the_link(live_server, br
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
     page.click("nav >> text=Teaching")
+    page.get_by_role("link", name="Cohorts and invitations").click()
     expect(page).to_have_title("My cohorts · Casebook")
     page.fill("#id_name", "Neuroradiology 2027")
     page.click("button:text('Create the cohort')")

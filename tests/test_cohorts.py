@@ -151,11 +151,11 @@ def test_a_resident_is_refused_and_an_anonymous_visitor_is_sent_to_sign_in(clien
 
 
 def test_only_faculty_see_the_teaching_link(client):
-    assert "/teaching/cohorts/" not in client.get("/about/").content.decode()
+    assert "/teaching/" not in client.get("/about/").content.decode()
     client.force_login(make_resident())
-    assert "/teaching/cohorts/" not in client.get("/about/").content.decode()
+    assert "/teaching/" not in client.get("/about/").content.decode()
     client.force_login(make_faculty())
-    assert '<a href="/teaching/cohorts/">Teaching</a>' in client.get("/about/").content.decode()
+    assert '<a href="/teaching/">Teaching</a>' in client.get("/about/").content.decode()
 
 
 def test_the_faculty_group_has_the_teaching_permissions_and_the_reverse_migration_removes_it():
