@@ -208,3 +208,18 @@ def test_faculty_see_what_is_held_and_release_a_case_when_its_exam_is_over(clien
     client.logout()
     assert client.get(held.get_absolute_url()).status_code == 200
 
+
+
+def test_the_faculty_pages_on_held_cases_are_valid_html(client, held, faculty, tmp_path):
+    from .markup import assert_valid_html
+
+    faculty.user_permissions.add(Permission.objects.get(codename="view_cohort"))
+    client.force_login(faculty)
+    assert_valid_html(
+        [
+            ("held cases", client.get("/teaching/held/")),
+            ("held case page", client.get(held.get_absolute_url())),
+            ("held case answer", client.get(held.get_answer_url())),
+        ],
+        tmp_path,
+    )
