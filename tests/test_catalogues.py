@@ -15,7 +15,7 @@ from django.test import override_settings
 LOCALE = Path(settings.BASE_DIR) / "locale"
 CATALOGUES = [LOCALE / "fr" / "LC_MESSAGES" / f"{domain}.po" for domain in ("django", "djangojs")]
 # What `make messages` reads (it ignores the rest of the project; see the Makefile).
-SOURCES = ["casebook", "cases", "quiz", "imaging", "templates", "static"]
+SOURCES = ["casebook", "cases", "quiz", "imaging", "teaching", "study", "templates", "static"]
 
 
 def entries(path):
