@@ -19,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.pyyaml import DjangoSafeDumper
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 from modeltranslation.translator import NotRegistered, translator
 
 from .editorial import case_spoilers, describe_spoilers
@@ -465,6 +466,10 @@ def _save(entry):
         return [f"{entry.where}: {exc}"]
     obj = deserialized.object
     obj._state.adding = obj.pk is None  # found by natural key: an update, so unique checks skip this row
+    for f in entry.model._meta.concrete_fields:  # a date and time with no offset is the site's local time
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.DateTimeField) and isinstance(value, datetime.datetime) and timezone.is_naive(value):
+            setattr(obj, f.attname, timezone.make_aware(value))
     if entry.model is Case:
         _keep_bookkeeping(obj)
     try:

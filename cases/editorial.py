@@ -1,6 +1,7 @@
 """Editorial rules shared by the admin and case files: spoilers, publishing, merging diagnoses."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from .models import CONTENT_LANGUAGES, Case
 from .text import fold, mentions
@@ -140,6 +141,15 @@ def check_publishable(case, verb="published"):
 PUBLICATION_FIELDS = ["status", "publish_at", "held_until", "published_at", "published_by", "updated_at"]
 
 
+def _drop_past_dates(case):
+    """A publication or release date already past (last term's, from a case file) means nothing now."""
+    now = timezone.now()
+    if case.publish_at and case.publish_at <= now:
+        case.publish_at = None
+    if case.held_until and case.held_until <= now:
+        case.held_until = None
+
+
 def publish_case(*, case, by):
     """Publish a draft that passes check_publishable (else raise PublishRefused).
 
@@ -147,6 +157,7 @@ def publish_case(*, case, by):
     it joins the library when that time comes.
     """
     check_publishable(case)
+    _drop_past_dates(case)
     case.status = Case.Status.PUBLISHED
     case.published_at = None  # set when it actually joins the library
     case.published_by = by
@@ -156,6 +167,7 @@ def publish_case(*, case, by):
 def hold_case(*, case, by):
     """Hold a case for assessment (served only inside assignments) until ``held_until``, or until released."""
     check_publishable(case, verb="held")
+    _drop_past_dates(case)
     case.status = Case.Status.HELD
     case.publish_at = None
     case.published_at = None

@@ -182,17 +182,20 @@ class PrimaryTumour(models.Model):
 
 class DiagnosisQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Entries a resident may see: all but those that only draft cases use (staff see every entry).
+        """Entries a resident may see: all but those that only draft or scheduled cases use (staff see every entry).
 
         An entry no case uses yet (a broader term, say) gives nothing away; one that only drafts use
-        would announce a case still being written.
+        would announce a case still being written. Entries of cases held for an exam are shown: the
+        exam's multiple-choice options and suggestions offer them, and an entry missing from the
+        vocabulary would single out the held case's own.
         """
         return self if user.is_staff else self.for_residents()
 
     def for_residents(self):
-        """Entries no draft alone gives away: used by a published case, or by no case at all."""
+        """Entries no draft alone gives away: used by a published or held case, or by no case at all."""
         rows = Differential.objects.filter(diagnosis=models.OuterRef("pk"))
-        return self.filter(~models.Exists(rows) | models.Exists(rows.filter(case__status=Case.Status.PUBLISHED)))
+        served = rows.filter(case__status__in=[Case.Status.PUBLISHED, Case.Status.HELD])
+        return self.filter(~models.Exists(rows) | models.Exists(served))
 
 
 class DiagnosisManager(SlugNaturalKeyManager.from_queryset(DiagnosisQuerySet)):

@@ -135,10 +135,12 @@ def start_assignment_run(*, assignment, user):
     existing = QuizRun.objects.filter(assignment=assignment, user=user).first()
     if existing is not None:
         return existing, False
-    case_ids = list(assignment.assignment_cases.order_by("position").values_list("case_id", flat=True))
     practice = assignment.reveal == assignment.Reveal.AFTER_EACH
     try:
         with transaction.atomic():
+            # The same lock as faculty editing its cases: a run is built from the list as saved.
+            type(assignment).objects.select_for_update().filter(pk=assignment.pk).exists()
+            case_ids = list(assignment.assignment_cases.order_by("position").values_list("case_id", flat=True))
             run = QuizRun.objects.create(
                 mode=QuizRun.Mode.PRACTICE if practice else QuizRun.Mode.EXAM,
                 answer_format=assignment.answer_format,

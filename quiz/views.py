@@ -187,6 +187,7 @@ def _closed(request, run, *, status):
 def _answered_question_or_redirect(request, run, n, queryset):
     """(question, None) when its answer may be shown, else (None, the response to send instead)."""
     question = _question_or_404(queryset, run, n)
+    finish_if_closed(run=run, now=timezone.now())  # past its due date, an assignment's answers may show
     if not question.answered():
         messages.info(request, _("Answer question %(n)s first.") % {"n": n})
         return None, redirect(question.get_absolute_url())

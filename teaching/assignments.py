@@ -35,6 +35,12 @@ def visible_to(user):
     return Assignment.objects.filter(Q(pk__in=given.values("assignment")) | Q(created_by=user))
 
 
+def editable_by(user):
+    """Assignments a faculty member may change: those they set (all for a superuser). A co-teacher of one
+    of its cohorts reads its results but cannot, say, turn another teacher's exam into practice."""
+    return Assignment.objects.all() if user.is_superuser else Assignment.objects.filter(created_by=user)
+
+
 class CaseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, case):
         if case.status == Case.Status.HELD:
@@ -100,6 +106,15 @@ class AssignmentForm(forms.ModelForm):
         opens_at, due_at = data.get("opens_at"), data.get("due_at")
         if opens_at and due_at and due_at <= opens_at:
             self.add_error("due_at", _("The due date must come after the opening date."))
+        mode, reveal = data.get("mode"), data.get("reveal")
+        if mode and reveal and (mode == Assignment.Mode.PRACTICE) != (reveal == Assignment.Reveal.AFTER_EACH):
+            self.add_error(
+                "reveal",
+                _(
+                    "Practice shows each answer after its case; an exam keeps them until the resident submits "
+                    "or until the due date."
+                ),
+            )
         if not self.cases_locked:
             if data.get("source") == "picked" and not data.get("picked"):
                 self.add_error("picked", _("Choose at least one case, or draw them from the filters."))
@@ -185,7 +200,7 @@ def assignment_new(request):
 @require_http_methods(["GET", "POST"])
 def assignment_edit(request, pk):
     """Change an assignment; its cases only until a resident has started it."""
-    assignment = get_object_or_404(visible_to(request.user), pk=pk)
+    assignment = get_object_or_404(editable_by(request.user), pk=pk)
     started = QuizRun.objects.filter(assignment=assignment).count()
     data = request.POST if request.method == "POST" else None
     form = AssignmentForm(data, instance=assignment, user=request.user, cases_locked=bool(started))

@@ -84,7 +84,10 @@ def _rows(assignments, *, now):
 
 def open_for(user, *, now, limit=SHORT_LIST_LENGTH):
     """The short list for the home and Progress pages: open assignments not finished, due soonest first."""
-    finished = QuizRun.objects.filter(user=user, finished_at__isnull=False).values("assignment")
+    # Only assignment runs: a NULL among the ids would make NOT IN exclude every row.
+    finished = QuizRun.objects.filter(user=user, finished_at__isnull=False, assignment__isnull=False).values(
+        "assignment"
+    )
     assignments = assigned_to(user).filter(opens_at__lte=now, due_at__gt=now).exclude(pk__in=finished)
     rows = _rows(_with_runs(assignments.order_by("due_at", "pk")[: limit + 1], user), now=now)
     # A run past its time limit is done though not yet marked finished: left out here.

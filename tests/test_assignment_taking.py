@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, Diagnosis
 from quiz.models import Attempt, QuizRun
 from teaching.models import Assignment
 from tests.assignment_helpers import make_assignment, make_cohort
@@ -186,13 +186,18 @@ def test_a_held_case_is_served_in_the_run_without_its_title(client, cohort):
     assignment = make_assignment(cohorts=[cohort], cases=[held], reveal="after_due", mode="exam")
     start(client, assignment)
     response = client.get(question_url(QuizRun.objects.get(), 1))
-    page = response.content.decode()
+    page = shown(response)
     assert response.status_code == 200
     assert "Unknown 1 of 1" in page and "Progressive heaviness of the left leg" in page
     assert held.title not in page and DIAGNOSIS not in page
 
 
 HIDDEN = ["Correct", "Wrong", "Close", DIAGNOSIS, "answers correct", "Score:", "score 1", "Accuracy"]
+
+
+def shown(response):
+    """The page's text, less the free-text box's suggestions: the whole vocabulary, the same for every case."""
+    return re.sub(r"<datalist.*?</datalist>", "", html.unescape(response.content.decode()), flags=re.S)
 
 
 def hidden_exam(client, cohort):
@@ -220,10 +225,7 @@ def test_before_the_due_date_nothing_tells_the_resident_how_an_answer_went(clien
     responses["assigned"] = client.get("/assignments/")
     responses["assignment"] = client.get(f"/assignments/{assignment.pk}/")
     responses["home"] = client.get("/")
-    leaks = {
-        name: [word for word in HIDDEN if word in html.unescape(response.content.decode())]
-        for name, response in responses.items()
-    }
+    leaks = {name: [word for word in HIDDEN if word in shown(response)] for name, response in responses.items()}
     assert {name: words for name, words in leaks.items() if words} == {}
     page = html.unescape(responses["summary"].content.decode())
     assert "Answers for “Spine exam” are revealed on" in page
@@ -332,6 +334,7 @@ def test_the_assignment_pages_are_valid_html(client, cohort, ada, tmp_path):
     pages.append(("summary", client.get(f"/quiz/{run.token}/")))
     grace = make_faculty("grace")
     cohort.faculty.add(grace)
+    Assignment.objects.filter(pk=assignment.pk).update(created_by=grace)
     client.force_login(grace)
     pages += [
         ("new", client.get("/teaching/assignments/new/")),
@@ -356,3 +359,37 @@ def test_after_the_exam_a_still_held_case_is_named_in_its_own_run_only(client, c
     assert held.title not in progress and "missed 1 of 1" not in progress
     Case.objects.filter(pk=held.pk).update(status=Case.Status.PUBLISHED)  # released
     assert held.title in client.get("/progress/").content.decode()
+
+
+def test_a_finished_practice_quiz_does_not_hide_the_residents_assignments(client, cohort, ada):
+    make_assignment(cohorts=[cohort], cases=[make_case()], title="Due next week", due_in=24 * 7)
+    QuizRun.objects.create(user=ada, mode="practice", finished_at=timezone.now())  # an ordinary run
+    assert "Due next week" in client.get("/").content.decode()
+    assert "Due next week" in client.get("/progress/").content.decode()
+
+
+def test_once_the_due_date_passes_an_unfinished_runs_answers_open_without_the_summary(client, cohort):
+    assignment = make_assignment(cohorts=[cohort], cases=[make_case(), make_case()], reveal="after_due", mode="exam")
+    start(client, assignment)
+    run = QuizRun.objects.get()
+    client.post(question_url(run, 1), {"answer": "Meningioma"})  # the second is never answered
+    assert client.get(question_url(run, 1) + "reveal/").status_code == 403
+    Assignment.objects.filter(pk=assignment.pk).update(
+        opens_at=timezone.now() - timedelta(days=2), due_at=timezone.now() - timedelta(minutes=1)
+    )
+    response = client.get(question_url(run, 1) + "reveal/")
+    assert response.status_code == 200 and "Wrong" in response.content.decode()
+
+
+def test_multiple_choice_on_a_held_case_offers_its_entities_among_the_others_in_one_order(client, cohort):
+    held = make_case(
+        title="Held exam case", status=Case.Status.HELD, final="Zzz held only entity", differentials=("Mmm held alt",)
+    )
+    for name in ("Aardvark lesion", "Nnn distractor", "Yak lesion"):
+        make_case(final=name, differentials=())  # entities of library cases, sharing the compartment
+    assignment = make_assignment(cohorts=[cohort], cases=[held], reveal="after_each", answer_format="multiple_choice")
+    start(client, assignment)
+    options = QuizRun.objects.get().questions.get().option_ids
+    names = [Diagnosis.objects.get(pk=pk).name for pk in options]
+    assert names == sorted(names, key=str.casefold)  # alphabetical through and through
+    assert {"Zzz held only entity", "Mmm held alt"} <= set(names) and len(names) == 5

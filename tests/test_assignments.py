@@ -181,11 +181,34 @@ def test_before_anyone_starts_the_cases_can_change(client, grace, cohort):
 
 def test_editing_keeps_the_cohorts_of_other_faculty(client, grace, cohort):
     theirs = make_cohort("Other", faculty=[make_faculty("alan")])
-    assignment = make_assignment(cohorts=[cohort, theirs], cases=[make_case()])
+    assignment = make_assignment(cohorts=[cohort, theirs], cases=[make_case()], created_by=grace)
     assert (
         client.post(f"/teaching/assignments/{assignment.pk}/edit/", form_data(cohort, [make_case()])).status_code == 302
     )
     assert set(assignment.cohorts.all()) == {cohort, theirs}
+
+
+def test_a_co_teacher_reads_the_results_but_cannot_change_another_teachers_assignment(client, grace, cohort):
+    alan = make_faculty("alan")
+    cohort.faculty.add(alan)
+    assignment = make_assignment(
+        cohorts=[cohort], cases=[make_case()], created_by=grace, mode="exam", reveal="after_due"
+    )
+    client.force_login(alan)
+    assert client.get(f"/teaching/assignments/{assignment.pk}/results/").status_code == 200
+    data = form_data(cohort, [make_case()]) | {"mode": "practice", "reveal": "after_each", "title": "Now practice"}
+    assert client.post(f"/teaching/assignments/{assignment.pk}/edit/", data).status_code == 404
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.mode, assignment.reveal) == ("Thursday conference", "exam", "after_due")
+
+
+def test_practice_reveals_after_each_case_and_an_exam_does_not(client, grace, cohort):
+    for mode, reveal in [("practice", "after_due"), ("exam", "after_each")]:
+        response = client.post(
+            "/teaching/assignments/new/", form_data(cohort, [make_case()]) | {"mode": mode, "reveal": reveal}
+        )
+        assert response.status_code == 200 and "Practice shows each answer after its case" in response.content.decode()
+    assert not Assignment.objects.exists()
 
 
 def test_the_admin_lists_and_edits_assignments_with_their_cases(client, cohort):
