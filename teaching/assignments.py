@@ -5,8 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +22,6 @@ from quiz.runs import assignable_cases
 from .access import faculty_required
 from .models import Assignment, AssignmentCase, Cohort
 
-ONE_TIME_TOKEN_SECONDS = 24 * 60 * 60
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
@@ -133,10 +131,12 @@ def _case_ids(form, filterset):
     return case_ids
 
 
-def _save(form, *, user, case_ids, keep_cohorts=()):
+def _save(form, *, user, case_ids, keep_cohorts=(), form_token=""):
     """Save the assignment, its cohorts (keeping those of other faculty) and, when given, its cases."""
     with transaction.atomic():
         assignment = form.save(commit=False)
+        if form_token:
+            assignment.form_token = form_token
         minutes = form.cleaned_data.get("time_limit_minutes")
         assignment.time_limit = timedelta(minutes=minutes) if minutes else None
         if assignment.created_by_id is None and assignment.pk is None:
@@ -179,19 +179,21 @@ def assignment_new(request):
     filterset = CaseFilter(data, queryset=assignable_cases())
     fields = filter_fields(filterset)
     if form.is_valid() and filterset.is_valid():
-        token = form.cleaned_data["token"] or secrets.token_urlsafe(16)
-        key = f"assignment-new:{request.user.pk}:{token}"
-        if not cache.add(key, 0, ONE_TIME_TOKEN_SECONDS):  # atomic: the second of two submits stops here
+        # The form's one-time token is stored with what it created (unique per author, in the database,
+        # so on every server): a second submit, from a double click or another worker, finds the first.
+        token = form.cleaned_data["token"][:32] or secrets.token_urlsafe(16)
+        done = Assignment.objects.filter(created_by=request.user, form_token=token).first()
+        if done is None and (case_ids := _case_ids(form, filterset)):
+            try:
+                done = _save(form, user=request.user, case_ids=case_ids, form_token=token)
+            except IntegrityError:  # the other submit saved it first
+                done = Assignment.objects.get(created_by=request.user, form_token=token)
+            else:
+                messages.success(request, _("Assignment “%(title)s” created.") % {"title": done.title})
+                return redirect("teaching:assignment-edit", pk=done.pk)
+        if done is not None:
             messages.info(request, _("This assignment was already created."))
-            created = cache.get(key)
-            return redirect("teaching:assignment-edit", pk=created) if created else redirect("teaching:assignment-new")
-        case_ids = _case_ids(form, filterset)
-        if case_ids:
-            assignment = _save(form, user=request.user, case_ids=case_ids)
-            cache.set(key, assignment.pk, ONE_TIME_TOKEN_SECONDS)
-            messages.success(request, _("Assignment “%(title)s” created.") % {"title": assignment.title})
-            return redirect("teaching:assignment-edit", pk=assignment.pk)
-        cache.delete(key)  # nothing was created: the same form may be sent again
+            return redirect("teaching:assignment-edit", pk=done.pk)
     return _render(request, form, filterset, fields)
 
 

@@ -125,6 +125,13 @@ class Assignment(models.Model):
         related_name="assignments_created",
     )
     created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now, editable=False)
+    form_token = models.CharField(
+        verbose_name=_("form token"),
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text=_("The one-time token of the form that created it: a second submit of that form finds it."),
+    )
 
     class Meta:
         verbose_name = _("assignment")
@@ -138,6 +145,9 @@ class Assignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(reveal__in=["after_each", "on_submit", "after_due"]), name="assignment_reveal_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "form_token"], condition=~Q(form_token=""), name="assignment_form_token_once"
             ),
         ]
 
