@@ -37,7 +37,10 @@ def test_assignment_pages_have_no_serious_accessibility_violations(live_server, 
     ada, grace = User.objects.create_user("ada"), make_faculty("grace")
     cohort = make_cohort("PGY-2", faculty=[grace], residents=[ada])
     assignment = make_assignment(
-        cohorts=[cohort], cases=[make_case(status=Case.Status.HELD), make_case()], time_limit=timedelta(minutes=20)
+        cohorts=[cohort],
+        cases=[make_case(status=Case.Status.HELD), make_case()],
+        time_limit=timedelta(minutes=20),
+        created_by=grace,
     )
     make_assignment(cohorts=[cohort], cases=[make_case()], title="Upcoming", opens_in=24, due_in=48)
     problems, console = [], []
