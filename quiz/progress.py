@@ -12,24 +12,35 @@ def accuracy_by_facet(questions):
 
     A case counts under each value it has: one spanning two regions counts in both.
     """
-    facets = breakdown_facets([question.case for question in questions])
-    tallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    per_case = {}
     for question in questions:
+        _, answered, correct = per_case.get(question.case_id, (question.case, 0, 0))
+        per_case[question.case_id] = (question.case, answered + 1, correct + question.attempt.score)
+    return accuracy_of_cases(per_case.values())
+
+
+def accuracy_of_cases(tallies):
+    """accuracy_by_facet from [(case, answered, correct)], tallied per case first: each case's facet
+    labels are read once, however many answers it has."""
+    tallies = [row for row in tallies if row[1]]
+    facets = breakdown_facets([case for case, _, _ in tallies])
+    by_value = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for case, answered, correct in tallies:
         for facet in facets:
-            for value in facet.labels_of(question.case):
-                tally = tallies[facet.label][value]
-                tally[0] += 1
-                tally[1] += question.attempt.score
+            for value in facet.labels_of(case):
+                tally = by_value[facet.label][value]
+                tally[0] += answered
+                tally[1] += correct
     return [
         {
             "label": facet.label,
             "rows": [
                 {"value": value, "answered": answered, "correct": correct}
-                for value, (answered, correct) in sorted(tallies[facet.label].items())
+                for value, (answered, correct) in sorted(by_value[facet.label].items())
             ],
         }
         for facet in facets
-        if facet.label in tallies
+        if facet.label in by_value
     ]
 
 

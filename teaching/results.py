@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filters import breakdown_facets
 from cases.text import name_words
 from quiz.grading import entity_named, is_hedged
+from quiz.progress import accuracy_of_cases
 
 # The share of residents in each of the upper and lower groups of the discrimination index.
 GROUP_SHARE = 0.27
@@ -210,32 +210,11 @@ def case_results(*, cases, finals, sums, group_size, answers, vocabulary):
 
 
 def facet_accuracy(sums, cases_by_pk):
-    """Accuracy by region, compartment, primary and difficulty, shaped as quiz.progress.accuracy_by_facet's.
-
-    ``sums`` is {case_id: {answered, total}}: tallied per case first (in SQL), then per facet value,
-    so a case's labels are read once, not once per answer.
-    """
-    cases = [cases_by_pk[pk] for pk, tally in sums.items() if pk in cases_by_pk and tally["answered"]]
-    facets = breakdown_facets(cases)
-    tallies = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for case in cases:
-        answered, correct = sums[case.pk]["answered"], sums[case.pk]["total"]
-        for facet in facets:
-            for value in facet.labels_of(case):
-                tally = tallies[facet.label][value]
-                tally[0] += answered
-                tally[1] += correct
-    return [
-        {
-            "label": facet.label,
-            "rows": [
-                {"value": value, "answered": answered, "correct": correct}
-                for value, (answered, correct) in sorted(tallies[facet.label].items())
-            ],
-        }
-        for facet in facets
-        if facet.label in tallies
-    ]
+    """Accuracy by region, compartment, primary and difficulty (quiz.progress.accuracy_of_cases) from
+    ``sums``, {case_id: {answered, total}} tallied per case in SQL."""
+    return accuracy_of_cases(
+        (cases_by_pk[pk], tally["answered"], tally["total"]) for pk, tally in sums.items() if pk in cases_by_pk
+    )
 
 
 def csv_rows(*, residents, cases, attempts):

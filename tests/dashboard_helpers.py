@@ -2,44 +2,30 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
 from cases.anatomy import Level
 from quiz.models import Attempt, Question, QuizRun
-from teaching.models import Assignment, AssignmentCase, Cohort
 from tests.factories import make_case, make_diagnosis
-
-PASSWORD = "a long enough password 42"
+from tests.teaching_helpers import make_assignment, make_cohort, make_faculty, make_resident
 
 
 def faculty(username):
-    user = User.objects.create_user(username, email=f"{username}@example.org", password=PASSWORD)
-    user.user_permissions.add(Permission.objects.get(codename="view_cohort", content_type__app_label="teaching"))
-    return user
+    return make_faculty(username)
 
 
 def resident(username, **kw):
-    return User.objects.create_user(username, email=f"{username}@example.org", password=PASSWORD, **kw)
+    return make_resident(username, **kw)
 
 
 def cohort(name, teacher, residents):
-    group = Cohort.objects.create(name=name)
-    group.faculty.add(teacher)
-    group.residents.add(*residents)
-    return group
+    return make_cohort(name, faculty=[teacher], residents=residents)
 
 
 def assignment(title, cohorts, cases, **kw):
-    now = timezone.now()
-    given = Assignment.objects.create(
-        title=title, opens_at=now - timedelta(days=1), due_at=now + timedelta(days=6), mode="exam", **kw
-    )
-    given.cohorts.add(*cohorts)
-    for position, case in enumerate(cases, start=1):
-        AssignmentCase.objects.create(assignment=given, case=case, position=position)
-    return given
+    """An exam that opened a day ago and is due in six days."""
+    return make_assignment(cohorts=cohorts, cases=cases, title=title, opens_in=-24, due_in=24 * 6, mode="exam", **kw)
 
 
 def answer(given, user, case, text, *, score=0.0, outcome=None, seconds=30, finished=False, run=None):

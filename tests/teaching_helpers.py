@@ -1,4 +1,5 @@
-"""Faculty, residents and cohorts for the teaching tests, built as the data migrations build the groups."""
+"""Faculty, residents, cohorts, invitations and assignments for the teaching tests (the groups built as their
+data migrations build them)."""
 
 from datetime import timedelta
 from importlib import import_module
@@ -7,7 +8,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from teaching.models import Cohort, Invitation
+from teaching.models import Assignment, AssignmentCase, Cohort, Invitation
 
 PASSWORD = "a long enough password 42"
 
@@ -43,3 +44,16 @@ def make_cohort(name="Year 2", *, faculty=(), residents=()):
 def make_invitation(cohort, *, days=14, **kw):
     kw.setdefault("max_uses", 30)
     return Invitation.objects.create(cohort=cohort, expires_at=timezone.now() + timedelta(days=days), **kw)
+
+
+def make_assignment(*, cohorts, cases, title="Thursday conference", opens_in=-1, due_in=24 * 7, **kw):
+    """An assignment that opened an hour ago and is due in a week (hours from now, by default)."""
+    now = timezone.now()
+    assignment = Assignment.objects.create(
+        title=title, opens_at=now + timedelta(hours=opens_in), due_at=now + timedelta(hours=due_in), **kw
+    )
+    assignment.cohorts.set(cohorts)
+    AssignmentCase.objects.bulk_create(
+        AssignmentCase(assignment=assignment, case=case, position=n) for n, case in enumerate(cases, start=1)
+    )
+    return assignment

@@ -11,9 +11,9 @@ from django.utils import timezone
 from cases.models import Case, Diagnosis
 from quiz.models import Attempt, QuizRun
 from teaching.models import Assignment
-from tests.assignment_helpers import make_assignment, make_cohort
 from tests.factories import make_case
 from tests.quiz_helpers import question_url
+from tests.teaching_helpers import make_assignment, make_cohort
 
 pytestmark = pytest.mark.django_db
 DIAGNOSIS = "Kummell disease"  # distinctive: no other case, page or string of the site names it
@@ -319,8 +319,8 @@ def test_an_answer_typed_while_the_time_ran_out_is_not_recorded(cohort, ada):
 
 
 def test_the_assignment_pages_are_valid_html(client, cohort, ada, tmp_path):
-    from tests.assignment_helpers import make_faculty
     from tests.markup import assert_valid_html
+    from tests.teaching_helpers import make_faculty
 
     held = make_case(status=Case.Status.HELD)
     assignment = make_assignment(cohorts=[cohort], cases=[held, make_case()], time_limit=timedelta(minutes=20))

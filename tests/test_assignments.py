@@ -11,8 +11,8 @@ from cases.anatomy import Level
 from cases.models import Case
 from quiz.models import QuizRun
 from teaching.models import Assignment, AssignmentCase
-from tests.assignment_helpers import make_assignment, make_cohort, make_faculty
 from tests.factories import make_case
+from tests.teaching_helpers import make_assignment, make_cohort, make_faculty
 
 pytestmark = pytest.mark.django_db
 FORMAT = "%Y-%m-%dT%H:%M"

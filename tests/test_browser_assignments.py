@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from cases.models import Case
-from tests.assignment_helpers import make_assignment, make_cohort, make_faculty
 from tests.factories import make_case
+from tests.teaching_helpers import make_assignment, make_cohort, make_faculty
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

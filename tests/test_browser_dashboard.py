@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from .dashboard_helpers import PASSWORD, thursday_exam
+from .dashboard_helpers import thursday_exam
+from .teaching_helpers import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
