@@ -263,10 +263,10 @@ def facets(filterset, *, queryset, primaries):
     `primaries`: the primary tumours the visitor may filter on (primaries_of the visible cases).
 
     A facet's counts honour every other chosen filter but not its own, so choosing a region still
-    shows how many cases the other regions hold. The counts come from one pass over the cases that
-    match the search and every chosen filter (a conditional count per option of the facets not
-    chosen, and the total), plus, for each chosen facet, one pass over the cases matching the
-    other filters that counts only that facet's options. Each pass reads only the rows it counts.
+    shows how many cases the other regions hold. All of them come from one pass over the cases that
+    match the search and all but at most one of the chosen filters: a conditional count per option
+    (of a facet not chosen: among the cases passing every chosen filter; of a chosen facet: among
+    those passing the others), and the total. The pass reads only the rows it counts.
     """
     chosen = filterset.chosen()
     search = filterset.form.cleaned_data.get("q")
@@ -281,34 +281,36 @@ def facets(filterset, *, queryset, primaries):
     hits_sql, hits_params = columns.query.sql_with_params()
     names = ", ".join(quote(facet.column) for facet in all_.values())
 
-    def count(counted_facets, skip=None, total=False):
-        """[the number of rows passing each option of these facets (then all rows, if total)], over the
-        hits that pass every chosen filter but `skip`."""
-        columns, params = [], []
-        for facet in counted_facets:
-            for value in facet.options:
-                sql, option_params = facet.sql(value, quote)
-                columns.append(f"COUNT(*) FILTER (WHERE {sql})")
-                params.extend(option_params)
-        if total:
-            columns.append("COUNT(*)")
-        where = [(sql, condition_params) for name, (sql, condition_params) in conditions.items() if name != skip]
-        where_sql = " AND ".join(f"({sql})" for sql, _ in where) or "1 = 1"
-        params.extend(param for _, condition_params in where for param in condition_params)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH hits ({names}) AS ({hits_sql}) SELECT {', '.join(columns)} FROM hits WHERE {where_sql}",
-                [*hits_params, *params],
-            )
-            return list(cursor.fetchone())
+    def passing(skip=None):
+        """(SQL, params): every chosen filter but `skip` holds."""
+        where = [conditions[name] for name in conditions if name != skip]
+        return " AND ".join(f"({sql})" for sql, _ in where) or "1 = 1", [p for _, params in where for p in params]
 
-    not_chosen = [facet for name, facet in all_.items() if name not in chosen]
-    found = count(not_chosen, total=True)
-    total = found[-1]
-    flat = iter(found)
-    counts = {facet: [next(flat) for _ in facet.options] for facet in not_chosen}
-    for name in chosen:
-        counts[all_[name]] = count([all_[name]], skip=name)
+    selected, params = [], []
+    for name, facet in all_.items():
+        others_sql, others_params = passing(skip=name)  # a facet's own choice does not narrow its counts
+        for value in facet.options:
+            sql, option_params = facet.sql(value, quote)
+            selected.append(f"COUNT(*) FILTER (WHERE ({others_sql}) AND {sql})")
+            params.extend([*others_params, *option_params])
+    every_sql, every_params = passing()
+    selected.append(f"COUNT(*) FILTER (WHERE {every_sql})")
+    params.extend(every_params)
+    # The rows that pass all chosen filters, or all but one: no other row is counted anywhere.
+    if len(conditions) > 1:
+        alternatives = [passing(skip=name) for name in conditions]
+        where_sql = " OR ".join(f"({sql})" for sql, _ in alternatives)
+        params.extend(p for _, alternative_params in alternatives for p in alternative_params)
+    else:
+        where_sql = "1 = 1"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH hits ({names}) AS ({hits_sql}) SELECT {', '.join(selected)} FROM hits WHERE {where_sql}",
+            [*hits_params, *params],
+        )
+        found = iter(cursor.fetchone())
+    counts = {facet: [next(found) for _ in facet.options] for facet in all_.values()}
+    total = next(found)
 
     # Labels as plain text in the page's language (the cache key names it): a lazy translation, once
     # pickled into the cache, costs far more to unpickle on every request than the text itself.
