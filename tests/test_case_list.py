@@ -99,6 +99,16 @@ def test_list_shows_a_card_per_published_case_with_presentation_facts(client, th
     assert "Foundation" in html
 
 
+def test_a_cards_spine_marks_the_cases_levels_and_its_unlevelled_regions(client):
+    make_case(title="Two spans", levels=((Level.T12, Level.L1), (Region.SACRAL, None)))
+    svg = re.search(r'<svg class="spine spine--small".*?</svg>', client.get("/").content.decode()).group(0)
+    vertebrae = re.findall(r'<rect class="spine__vertebra( is-involved| is-region)?"[^>]*><title>([^<]+)</title>', svg)
+    assert [label for state, label in vertebrae if state == " is-involved"] == ["T12", "L1"]
+    assert [label for state, label in vertebrae if state == " is-region"] == ["S1", "S2", "S3", "S4", "S5"]
+    assert len(vertebrae) == 30 and vertebrae[-1] == ("", "Coccyx")
+    assert 'aria-label="Spine diagram, levels involved: T12–L1, Sacral, level not stated"' in svg
+
+
 def test_cards_never_show_answer_side_content(client):
     case = make_case(
         final="Intradural extramedullary metastasis",
