@@ -177,3 +177,15 @@ def test_on_postgresql_search_has_a_trigram_index_and_masks_are_bigint():
             "AND column_name LIKE '%%_mask' ORDER BY column_name"
         )
         assert [row[0] for row in cursor.fetchall()] == ["bigint"] * 4
+
+
+@pytest.mark.django_db
+def test_on_postgresql_pages_run_without_jit_compilation():
+    """JIT compiling the list's counting query took longer than counting, at a million cases."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the second pass of make test)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
