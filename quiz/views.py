@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,11 +41,33 @@ from .runs import (
 )
 
 
-def _run_or_404(request, token):
-    """The run, if this visitor owns it: another resident's run is simply not found."""
-    runs = QuizRun.objects.owned_by(user=request.user, tokens=request.session.get(SESSION_KEY, []))
+def _owned_runs(request):
+    """The runs this visitor may open: another resident's run is simply not found."""
     # With its assignment (a join): its dates and reveal rule decide what may be shown.
-    return get_object_or_404(runs.with_progress().select_related("assignment"), token=token)
+    runs = QuizRun.objects.owned_by(user=request.user, tokens=request.session.get(SESSION_KEY, []))
+    return runs.select_related("assignment")
+
+
+def _run_or_404(request, token):
+    """The run, if this visitor owns it, with its progress."""
+    return get_object_or_404(_owned_runs(request).with_progress(), token=token)
+
+
+def _run_and_question_or_404(request, token, n):
+    """(the run, its question n with its attempt), if this visitor owns the run.
+
+    The run's progress is counted from its questions, fetched in one query with their attempts
+    (a run has at most a few dozen): cheaper than counting in SQL and fetching the question apart.
+    """
+    run = get_object_or_404(_owned_runs(request), token=token)
+    questions = list(Question.objects.for_question().filter(run=run))
+    run.question_count = len(questions)
+    run.answered_count = sum(question.answered() for question in questions)
+    question = next((question for question in questions if question.position == n), None)
+    if question is None:
+        raise Http404("No question matches the given query.")
+    question.run = run  # saves a query each time the question builds its URLs
+    return run, question
 
 
 def _question_or_404(queryset, run, n):
@@ -118,8 +141,7 @@ def _answer_fields(request, run, form):
 @require_http_methods(["GET", "POST"])
 def question(request, token, n):
     """The case as an unknown: presentation side only, until the resident commits an answer."""
-    run = _run_or_404(request, token)
-    question = _question_or_404(Question.objects.for_question(), run, n)
+    run, question = _run_and_question_or_404(request, token, n)
     if question.answered():
         if run.answers_visible():
             messages.info(request, _("You have answered question %(n)s; your first answer stands.") % {"n": n})
