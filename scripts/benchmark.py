@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.request
 from pathlib import Path
 
@@ -374,7 +375,9 @@ def start_services(args, workdir):
     services = {}
     if args.database == "postgres" or args.cache == "redis":
         services["dir"] = Path(tempfile.mkdtemp(prefix="casebook-bench-services-", dir=workdir))
-    if args.database == "postgres":
+    if args.database == "postgres" and args.postgres_port:  # a running cluster, its databases kept
+        services["postgresql"] = types.SimpleNamespace(port=args.postgres_port, stop=lambda: None)
+    elif args.database == "postgres":
         services["postgresql"] = start_postgresql(services["dir"])
     if args.cache == "redis":
         services["redis"], port = start_redis(services["dir"])
@@ -440,6 +443,12 @@ def main():
         help="shared: DJANGO_CACHE_DIR, one file cache for all workers (as README advises); "
         "redis: a throwaway Redis, as several machines would share; "
         "per-worker: each worker's own memory.",
+    )
+    parser.add_argument(
+        "--postgres-port",
+        type=int,
+        help="With --database postgres: use the cluster running on 127.0.0.1 at this port (user postgres), "
+        "and keep its databases cases_<size>, so that a million cases are seeded once.",
     )
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "casebook-bench"))
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
