@@ -1059,6 +1059,26 @@ class Reference(models.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
 
+class FacetTotal(models.Model):
+    """How many published cases have each value of a column the list's facets read: each bit of a
+    mask, each primary, sex, age and difficulty, and ("*", "") all of them.
+
+    Kept by database triggers (migration 0017) on every insert, update and delete of a case, whatever
+    wrote it (a save, a queryset update, a fixture, a bulk seed), in the same transaction: the list
+    with no filter and no search reads its counts from these few rows instead of every case.
+    """
+
+    column = models.CharField(max_length=40)
+    key = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["column", "key"], name="facet_total_unique")]
+
+    def __str__(self):
+        return f"{self.column}={self.key}: {self.n}"
+
+
 class ContentVersion(models.Model):
     """One row whose token changes with every save or deletion of case content.
 

@@ -16,7 +16,7 @@ from study.related import related_cases
 from study.tools import kept_private, record_visit, study_tools
 
 from .caching import cached, cached_html, digest, presentation_html
-from .filters import CaseFilter, facets, primaries_of, read_query
+from .filters import CaseFilter, facets, primaries_of, published_totals, read_query
 from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour
 
 
@@ -45,9 +45,12 @@ def case_list(request):
     def filterset():
         return CaseFilter(request.GET, queryset=visible.for_list())
 
-    total, facet_options = cached(
-        f"{key}:facets:{digest(chosen, search)}", lambda: facets(filterset(), queryset=visible, primaries=primaries)
-    )
+    def count():
+        if not (chosen or search or request.user.is_staff):  # the published cases, all of them
+            return published_totals(primaries)
+        return facets(filterset(), queryset=visible, primaries=primaries)
+
+    total, facet_options = cached(f"{key}:facets:{digest(chosen, search)}", count)
     number = Paginator(range(total), settings.CASES_PER_PAGE).get_page(request.GET.get("page")).number
 
     def render_list():

@@ -409,3 +409,51 @@ def test_the_cached_facets_hold_plain_text_not_lazy_translations(db):
     labels = [facet["label"] for facet in result] + [o["label"] for facet in result for o in facet["options"]]
     assert labels and all(type(label) is str for label in labels)
     assert b"_lazy_proxy_unpickle" not in pickle.dumps(result)
+
+
+def test_the_unfiltered_counts_follow_every_kind_of_write(client, three_cases):
+    """The list with no filter reads counts kept by triggers; whatever writes a case, they stay right."""
+    from django.core.cache import cache
+
+    def unfiltered():
+        cache.clear()
+        response = client.get("/")
+        counts = facet_counts(response)
+        # Each count is what choosing the option shows (the page comes from the filters, not the totals).
+        for name, options in counts.items():
+            for value, count in options:
+                assert count == case_count(client.get("/", {name: value})), (name, value)
+        return case_count(response), counts
+
+    total, counts = unfiltered()
+    assert total == 3 and ("lumbar", 2) in counts["region"]
+    conus, man = three_cases["conus"], three_cases["man"]
+    conus.status = Case.Status.DRAFT
+    conus.save()  # a save
+    assert unfiltered()[0] == 2
+    Case.objects.filter(pk=conus.pk).update(status=Case.Status.PUBLISHED, sex="", age=None)  # an update
+    total, counts = unfiltered()
+    assert total == 3 and counts["sex"] == [("female", 1), ("male", 0)]  # two not stated now
+    Case.objects.filter(pk=man.pk).update(status=Case.Status.HELD)  # held for an exam
+    assert unfiltered()[0] == 2
+    make_case(title="A case at C5", levels=((Level.C5, Level.C5),), primary="Prostate carcinoma")  # new rows
+    total, counts = unfiltered()
+    assert total == 3 and ("C5", 1) in counts["level"] and ("prostate-carcinoma", 1) in counts["primary"]
+    man.delete()  # deleting a held case changes nothing shown
+    conus.delete()
+    assert unfiltered()[0] == 2
+
+
+def test_the_migration_counts_the_cases_already_there(three_cases):
+    """0017 fills the totals from the cases present, in the same shape the triggers keep them."""
+    import importlib
+
+    from cases.models import FacetTotal
+
+    migration = importlib.import_module("cases.migrations.0017_facet_totals")
+    kept = sorted(FacetTotal.objects.filter(n__gt=0).values_list("column", "key", "n"))
+    with connection.cursor() as cursor:
+        for sql in migration.RECOUNT:
+            cursor.execute(sql)
+    assert sorted(FacetTotal.objects.filter(n__gt=0).values_list("column", "key", "n")) == kept
+    assert ("*", "", 3) in kept and ("region_mask", "4", 2) in kept  # Lumbar is bit 4

@@ -1,0 +1,121 @@
+"""Counts of published cases per facet value, kept by triggers on cases_case (see FacetTotal).
+
+The SQL is written out here, frozen: the columns as they are at this migration, and every bit a
+64-bit mask can hold, so an option added later needs no new trigger.
+"""
+
+from django.db import migrations, models
+
+MASKS = ("region_mask", "level_mask", "compartment_mask", "modality_mask")
+VALUES = ("known_primary_id", "sex", "age", "difficulty")
+WATCHED = ("status", *MASKS, *VALUES)
+BITS = "(VALUES " + ", ".join(f"({1 << bit})" for bit in range(63)) + ") AS bits"
+
+
+def keys_of(row):
+    """A SELECT of (column, key) for each value this row (OLD or NEW) counts under."""
+    parts = [
+        f"SELECT '{mask}' AS col, CAST(bits.column1 AS TEXT) AS k FROM {BITS} WHERE ({row}.{mask} & bits.column1) <> 0"
+        for mask in MASKS
+    ]
+    parts += [f"SELECT '{column}', COALESCE(CAST({row}.{column} AS TEXT), '')" for column in VALUES]
+    parts.append("SELECT '*', ''")
+    return " UNION ALL ".join(parts)
+
+
+def count(row, delta):
+    return (
+        f'INSERT INTO cases_facettotal ("column", "key", n) SELECT keys.col, keys.k, {delta} '
+        f"FROM ({keys_of(row)}) AS keys WHERE 1 = 1 "
+        'ON CONFLICT ("column", "key") DO UPDATE SET n = cases_facettotal.n + excluded.n'
+    )
+
+
+CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WATCHED)
+PG_CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in WATCHED)
+
+SQLITE = [
+    "CREATE TRIGGER cases_facettotal_insert AFTER INSERT ON cases_case WHEN NEW.status = 'published' "
+    f"BEGIN {count('NEW', 1)}; END",
+    "CREATE TRIGGER cases_facettotal_delete AFTER DELETE ON cases_case WHEN OLD.status = 'published' "
+    f"BEGIN {count('OLD', -1)}; END",
+    f"CREATE TRIGGER cases_facettotal_update_old AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
+    f"WHEN OLD.status = 'published' AND ({CHANGED}) BEGIN {count('OLD', -1)}; END",
+    f"CREATE TRIGGER cases_facettotal_update_new AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
+    f"WHEN NEW.status = 'published' AND ({CHANGED}) BEGIN {count('NEW', 1)}; END",
+]
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS cases_facettotal_{name}" for name in ("insert", "delete", "update_old", "update_new")
+]
+
+POSTGRESQL = [
+    "CREATE FUNCTION cases_facettotal_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP <> 'INSERT' AND OLD.status = 'published' THEN {count('OLD', -1)}; END IF; "
+    f"IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN {count('NEW', 1)}; END IF; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER cases_facettotal_insert_delete AFTER INSERT OR DELETE ON cases_case "
+    "FOR EACH ROW EXECUTE FUNCTION cases_facettotal_count()",
+    f"CREATE TRIGGER cases_facettotal_update AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
+    f"FOR EACH ROW WHEN ({PG_CHANGED}) EXECUTE FUNCTION cases_facettotal_count()",
+]
+POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS cases_facettotal_insert_delete ON cases_case",
+    "DROP TRIGGER IF EXISTS cases_facettotal_update ON cases_case",
+    "DROP FUNCTION IF EXISTS cases_facettotal_count()",
+]
+
+# The totals of the cases already there: each mask grouped first (a few thousand distinct values at
+# a million cases), then split into bits.
+RECOUNT = [
+    "DELETE FROM cases_facettotal",
+    *(
+        f'INSERT INTO cases_facettotal ("column", "key", n) SELECT \'{mask}\', CAST(bits.column1 AS TEXT), SUM(g.n) '
+        f"FROM (SELECT {mask} AS m, COUNT(*) AS n FROM cases_case WHERE status = 'published' GROUP BY {mask}) AS g, "
+        f"{BITS} WHERE (g.m & bits.column1) <> 0 GROUP BY bits.column1"
+        for mask in MASKS
+    ),
+    *(
+        f"INSERT INTO cases_facettotal (\"column\", \"key\", n) SELECT '{column}', COALESCE(CAST({column} AS TEXT), ''), "
+        f"COUNT(*) FROM cases_case WHERE status = 'published' GROUP BY COALESCE(CAST({column} AS TEXT), '')"
+        for column in VALUES
+    ),
+    "INSERT INTO cases_facettotal (\"column\", \"key\", n) SELECT '*', '', COUNT(*) FROM cases_case WHERE status = 'published'",
+]
+
+
+def run(schema_editor, statements):
+    with schema_editor.connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def create_triggers(apps, schema_editor):
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    run(schema_editor, POSTGRESQL if postgresql else SQLITE)
+    run(schema_editor, RECOUNT)
+
+
+def drop_triggers(apps, schema_editor):
+    run(schema_editor, POSTGRESQL_DROP if schema_editor.connection.vendor == "postgresql" else SQLITE_DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0016_content_version_next_release"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="FacetTotal",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("column", models.CharField(max_length=40)),
+                ("key", models.CharField(max_length=40)),
+                ("n", models.BigIntegerField(default=0)),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("column", "key"), name="facet_total_unique")],
+            },
+        ),
+        migrations.RunPython(create_triggers, drop_triggers, elidable=False),
+    ]
