@@ -685,8 +685,9 @@ class Case(DerivedFieldsMixin, models.Model):
             ("view_held_case", "Can see cases held for assessment"),
         ]
         indexes = [
-            # The list's default order, and the newest edit (which keys the list's cache).
-            models.Index(fields=["status", "title"], name="case_status_title"),
+            # The list's default order to the last tiebreak, so that a page reads only its own rows even
+            # where titles tie (cases with no French title, on the French list); and the newest edit.
+            models.Index(fields=["status", "title", "id"], name="case_list_order"),
             models.Index(fields=["updated_at"], name="case_updated_at"),
             # Everything the list's filters and counts read, so they scan this index, not the table.
             models.Index(fields=[*FACET_COLUMNS, "status"], name="case_facets"),
