@@ -1070,7 +1070,7 @@ class FacetTotal(models.Model):
     """
 
     column = models.CharField(max_length=40)
-    key = models.CharField(max_length=40)
+    key = models.CharField(max_length=40, blank=True)  # "" where a case states no value
     n = models.BigIntegerField(default=0)
 
     class Meta:

@@ -460,3 +460,19 @@ def test_the_migration_counts_the_cases_already_there(three_cases):
             cursor.execute(sql)
     assert sorted(FacetTotal.objects.filter(n__gt=0).values_list("column", "key", "n")) == kept
     assert ("*", "", 3) in kept and ("region_mask", "4", 2) in kept  # Lumbar is bit 4
+
+
+@pytest.mark.django_db(transaction=True)  # as the live-server tests are: PostgreSQL truncates outside a transaction
+def test_a_flush_leaves_the_totals_at_zero(client, three_cases):
+    """flush empties every table, the cases and their totals in whatever order: no count goes below zero
+    (the live-server tests flush after each test)."""
+    from django.core.management import call_command
+
+    from cases.models import FacetTotal
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert not FacetTotal.objects.exclude(n=0).exists()
+    make_case(title="The one case left", levels=((Level.L5, Level.L5),))
+    counts = facet_counts(client.get("/"))
+    assert [(value, n) for value, n in counts["region"] if n] == [("lumbar", 1)]
+    assert min(n for options in counts.values() for _value, n in options) == 0

@@ -23,10 +23,17 @@ def keys_of(row):
     return " UNION ALL ".join(parts)
 
 
-def count(row, delta):
+def uncount(row):
+    """Take the row's keys off: an update only, never an insert, so that a flush that empties the
+    totals before the cases (or a delete that follows) leaves no count below zero."""
+    return f'UPDATE cases_facettotal SET n = n - 1 WHERE {row}.status = \'published\' AND ("column", "key") IN ({keys_of(row)})'
+
+
+def count(row):
+    """Add the row's keys, making the rows of keys not seen before."""
     return (
-        f'INSERT INTO cases_facettotal ("column", "key", n) SELECT keys.col, keys.k, {delta} '
-        f"FROM ({keys_of(row)}) AS keys WHERE 1 = 1 "
+        f'INSERT INTO cases_facettotal ("column", "key", n) SELECT keys.col, keys.k, 1 '
+        f"FROM ({keys_of(row)}) AS keys WHERE {row}.status = 'published' "
         'ON CONFLICT ("column", "key") DO UPDATE SET n = cases_facettotal.n + excluded.n'
     )
 
@@ -34,24 +41,19 @@ def count(row, delta):
 CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WATCHED)
 PG_CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in WATCHED)
 
+# One trigger per event, its statements in order: an update takes the old keys off before adding the new.
 SQLITE = [
-    "CREATE TRIGGER cases_facettotal_insert AFTER INSERT ON cases_case WHEN NEW.status = 'published' "
-    f"BEGIN {count('NEW', 1)}; END",
-    "CREATE TRIGGER cases_facettotal_delete AFTER DELETE ON cases_case WHEN OLD.status = 'published' "
-    f"BEGIN {count('OLD', -1)}; END",
-    f"CREATE TRIGGER cases_facettotal_update_old AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
-    f"WHEN OLD.status = 'published' AND ({CHANGED}) BEGIN {count('OLD', -1)}; END",
-    f"CREATE TRIGGER cases_facettotal_update_new AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
-    f"WHEN NEW.status = 'published' AND ({CHANGED}) BEGIN {count('NEW', 1)}; END",
+    f"CREATE TRIGGER cases_facettotal_insert AFTER INSERT ON cases_case BEGIN {count('NEW')}; END",
+    f"CREATE TRIGGER cases_facettotal_delete AFTER DELETE ON cases_case BEGIN {uncount('OLD')}; END",
+    f"CREATE TRIGGER cases_facettotal_update AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
+    f"WHEN {CHANGED} BEGIN {uncount('OLD')}; {count('NEW')}; END",
 ]
-SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS cases_facettotal_{name}" for name in ("insert", "delete", "update_old", "update_new")
-]
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS cases_facettotal_{name}" for name in ("insert", "delete", "update")]
 
 POSTGRESQL = [
     "CREATE FUNCTION cases_facettotal_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"IF TG_OP <> 'INSERT' AND OLD.status = 'published' THEN {count('OLD', -1)}; END IF; "
-    f"IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN {count('NEW', 1)}; END IF; "
+    f"IF TG_OP <> 'INSERT' THEN {uncount('OLD')}; END IF; "
+    f"IF TG_OP <> 'DELETE' THEN {count('NEW')}; END IF; "
     "RETURN NULL; END $$",
     "CREATE TRIGGER cases_facettotal_insert_delete AFTER INSERT OR DELETE ON cases_case "
     "FOR EACH ROW EXECUTE FUNCTION cases_facettotal_count()",
@@ -110,7 +112,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("column", models.CharField(max_length=40)),
-                ("key", models.CharField(max_length=40)),
+                ("key", models.CharField(blank=True, max_length=40)),
                 ("n", models.BigIntegerField(default=0)),
             ],
             options={
