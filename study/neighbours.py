@@ -75,6 +75,11 @@ def _after(keys, values):
         if beyond is not None:
             after |= same & beyond
         same &= equal
+    # Every row after a non-null first key lies on its side of it (unless nulls come last): saying so
+    # lets the database seek in the order's index instead of walking it from one end to this case.
+    name, descending, nulls = keys[0]
+    if values[name] is not None and nulls != "last":
+        after &= Q(**{f"{name}__{'lte' if descending else 'gte'}": values[name]})
     return after
 
 
