@@ -285,14 +285,15 @@ def test_answer_page_query_count_does_not_grow(client, django_assert_num_queries
     for n in range(size):
         make_case(title=f"Sibling {n}", final="Schwannoma", differentials=())
     # The content version, the shell, the case with its spans, findings, image series,
-    # differentials and references, then the related cases (one query, with EXISTS): 9; and the
-    # previous and next case in the list (the case's place, the previous, the next): 12.
+    # differentials and references, then the related cases (those sharing the final diagnosis,
+    # those linked through a differential: two queries, with EXISTS): 10; and the previous and next
+    # case in the list (the case's place, the previous, the next): 13.
     with CaptureQueriesContext(connection) as first:
         client.get(this.get_answer_url())
-    assert sum("EXISTS" in q["sql"] for q in first.captured_queries) == 1
-    assert len(first.captured_queries) == 12
+    assert sum("EXISTS" in q["sql"] for q in first.captured_queries) == 2
+    assert len(first.captured_queries) == 13
     other = make_case(final="Schwannoma", differentials=())  # a new version: everything is rendered again
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(other.get_answer_url())
     with django_assert_num_queries(1):  # cached: the version only
         client.get(other.get_answer_url())
