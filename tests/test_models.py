@@ -189,3 +189,33 @@ def test_on_postgresql_pages_run_without_jit_compilation():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_edits_of_the_facet_totals_take_one_lock_in_turn():
+    """Two edits of different cases must not lock the shared totals in different orders (a deadlock):
+    each waits for the one lock another transaction holds."""
+    import importlib
+
+    import psycopg
+    from django.db import OperationalError, connection
+
+    from tests.factories import make_case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the second pass of make test)")
+    case = make_case()
+    lock = importlib.import_module("cases.migrations.0017_facet_totals").TOTALS_LOCK
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
+    ) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [lock])  # another edit, not yet committed
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(OperationalError, match="lock timeout"):
+            case.__class__.objects.filter(pk=case.pk).update(age=51)
+        other.rollback()
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = 0")
+    case.__class__.objects.filter(pk=case.pk).update(age=52)  # the lock released, the edit goes through

@@ -50,8 +50,14 @@ SQLITE = [
 ]
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS cases_facettotal_{name}" for name in ("insert", "delete", "update")]
 
+# Two transactions editing different cases would otherwise lock shared rows (the total, a region's
+# bit) in different orders, and could deadlock: each first takes one lock for the totals, held to
+# its commit. Case edits are few; a bulk import is one transaction.
+TOTALS_LOCK = 7_301_964_211  # any constant: the key of the advisory lock
+
 POSTGRESQL = [
     "CREATE FUNCTION cases_facettotal_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"PERFORM pg_advisory_xact_lock({TOTALS_LOCK}); "
     f"IF TG_OP <> 'INSERT' THEN {uncount('OLD')}; END IF; "
     f"IF TG_OP <> 'DELETE' THEN {count('NEW')}; END IF; "
     "RETURN NULL; END $$",
