@@ -1065,8 +1065,11 @@ class FacetTotal(models.Model):
     mask, each primary, sex, age and difficulty, and ("*", "") all of them.
 
     Kept by database triggers (migration 0017) on every insert, update and delete of a case, whatever
-    wrote it (a save, a queryset update, a fixture, a bulk seed), in the same transaction: the list
-    with no filter and no search reads its counts from these few rows instead of every case.
+    wrote it (a save, a queryset update, a fixture, a bulk seed), in the same transaction (on
+    PostgreSQL at its commit): the list with no filter and no search reads its counts from these few
+    rows instead of every case. A later migration that makes SQLite rebuild cases_case (a field
+    added with a default, a field altered) drops its triggers: it must create them again (the SQL
+    is in 0017), which tests/test_case_list.py's totals tests would otherwise catch.
     """
 
     column = models.CharField(max_length=40)

@@ -219,3 +219,69 @@ def test_on_postgresql_edits_of_the_facet_totals_take_one_lock_in_turn():
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = 0")
     case.__class__.objects.filter(pk=case.pk).update(age=52)  # the lock released, the edit goes through
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_an_edit_waits_for_an_import_touching_its_case_without_deadlock():
+    """A (an import) edits case A, then case B; B (an editor) edits case B in between. B waits for
+    A's row lock and A for nothing: the totals follow both at commit, under one lock."""
+    import threading
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    from cases.models import Case
+    from tests.factories import make_case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the second pass of make test)")
+    settings = connection.settings_dict
+
+    def connect():
+        names = {"host": "HOST", "port": "PORT", "user": "USER", "dbname": "NAME"}
+        return psycopg.connect(**{option: settings[name] for option, name in names.items()})
+
+    a_case, b_case = make_case(title="A"), make_case(title="B")
+    errors = []
+    with connect() as a, connect() as b:
+        a.execute("UPDATE cases_case SET age = 1 WHERE id = %s", [a_case.pk])
+
+        def editor():
+            try:
+                b.execute("UPDATE cases_case SET age = 2 WHERE id = %s", [b_case.pk])
+                b.commit()
+            except psycopg.Error as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=editor)
+        thread.start()
+        time.sleep(0.5)
+        try:
+            a.execute("UPDATE cases_case SET age = 3 WHERE id = %s", [b_case.pk])
+            a.commit()
+        except psycopg.Error as error:
+            errors.append(error)
+        thread.join()
+    assert errors == []
+    assert sorted(Case.objects.filter(pk__in=[a_case.pk, b_case.pk]).values_list("age", flat=True)) == [1, 3]
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT n FROM cases_facettotal WHERE "column" = 'age' AND "key" IN ('1', '3')""")
+        assert sorted(row[0] for row in cursor.fetchall()) == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_truncating_the_cases_empties_their_totals():
+    """TRUNCATE fires no row trigger; a statement trigger empties the totals with the cases."""
+    from django.db import connection
+
+    from cases.models import FacetTotal
+    from tests.factories import make_case
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (the second pass of make test)")
+    make_case()
+    assert FacetTotal.objects.filter(column="*").values_list("n", flat=True).get() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE cases_case CASCADE")
+    assert not FacetTotal.objects.exclude(n=0).exists()

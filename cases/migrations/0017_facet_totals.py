@@ -39,7 +39,6 @@ def count(row):
 
 
 CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in WATCHED)
-PG_CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in WATCHED)
 
 # One trigger per event, its statements in order: an update takes the old keys off before adding the new.
 SQLITE = [
@@ -50,27 +49,38 @@ SQLITE = [
 ]
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS cases_facettotal_{name}" for name in ("insert", "delete", "update")]
 
-# Two transactions editing different cases would otherwise lock shared rows (the total, a region's
-# bit) in different orders, and could deadlock: each first takes one lock for the totals, held to
-# its commit. Case edits are few; a bulk import is one transaction.
+# Shared counters and concurrent edits: the totals are brought up to date at commit (deferred
+# constraint triggers), after the transaction holds every row lock it will take, and under one
+# advisory lock held to the end of the commit. Taken earlier, in the statement, two transactions
+# could wait for each other (an import holding the totals and editing case X, an editor holding X
+# and waiting for the totals). The function compares the watched columns itself: a column named
+# in a trigger's definition could no longer have its type altered by a later migration.
 TOTALS_LOCK = 7_301_964_211  # any constant: the key of the advisory lock
+PG_UNCHANGED = " AND ".join(f"OLD.{column} IS NOT DISTINCT FROM NEW.{column}" for column in WATCHED)
 
 POSTGRESQL = [
     "CREATE FUNCTION cases_facettotal_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP = 'UPDATE' AND {PG_UNCHANGED} THEN RETURN NULL; END IF; "
     f"PERFORM pg_advisory_xact_lock({TOTALS_LOCK}); "
     f"IF TG_OP <> 'INSERT' THEN {uncount('OLD')}; END IF; "
     f"IF TG_OP <> 'DELETE' THEN {count('NEW')}; END IF; "
     "RETURN NULL; END $$",
-    "CREATE TRIGGER cases_facettotal_insert_delete AFTER INSERT OR DELETE ON cases_case "
-    "FOR EACH ROW EXECUTE FUNCTION cases_facettotal_count()",
-    f"CREATE TRIGGER cases_facettotal_update AFTER UPDATE OF {', '.join(WATCHED)} ON cases_case "
-    f"FOR EACH ROW WHEN ({PG_CHANGED}) EXECUTE FUNCTION cases_facettotal_count()",
+    "CREATE CONSTRAINT TRIGGER cases_facettotal_count AFTER INSERT OR UPDATE OR DELETE ON cases_case "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cases_facettotal_count()",
+    # TRUNCATE fires no row trigger: emptying the cases empties their totals.
+    "CREATE FUNCTION cases_facettotal_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "DELETE FROM cases_facettotal; RETURN NULL; END $$",
+    "CREATE TRIGGER cases_facettotal_truncate AFTER TRUNCATE ON cases_case "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cases_facettotal_truncate()",
 ]
 POSTGRESQL_DROP = [
-    "DROP TRIGGER IF EXISTS cases_facettotal_insert_delete ON cases_case",
-    "DROP TRIGGER IF EXISTS cases_facettotal_update ON cases_case",
+    "DROP TRIGGER IF EXISTS cases_facettotal_count ON cases_case",
+    "DROP TRIGGER IF EXISTS cases_facettotal_truncate ON cases_case",
     "DROP FUNCTION IF EXISTS cases_facettotal_count()",
+    "DROP FUNCTION IF EXISTS cases_facettotal_truncate()",
 ]
+# The PostgreSQL triggers' names, to run them at once inside a test's transaction (tests/conftest.py).
+DEFERRED = ["cases_facettotal_count"]
 
 # The totals of the cases already there: each mask grouped first (a few thousand distinct values at
 # a million cases), then split into bits.
