@@ -163,12 +163,27 @@ def test_cases_with_the_same_title_keep_one_order_across_pages(client, settings)
     assert sorted(shown) == sorted(made) and len(shown) == 5
 
 
-@pytest.mark.django_db
-def test_on_postgresql_search_has_a_trigram_index_and_masks_are_bigint():
+def postgresql_only():
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL only (the second pass of make test)")
+
+
+def another_connection():
+    """A second connection to the test database: another server's transaction."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"])
+
+
+@pytest.mark.django_db
+def test_on_postgresql_search_has_a_trigram_index_and_masks_are_bigint():
+    from django.db import connection
+
+    postgresql_only()
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'case_search_trigram'")
         assert "gin_trgm_ops" in cursor.fetchone()[0]
@@ -184,8 +199,7 @@ def test_on_postgresql_pages_run_without_jit_compilation():
     """JIT compiling the list's counting query took longer than counting, at a million cases."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (the second pass of make test)")
+    postgresql_only()
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
@@ -197,28 +211,24 @@ def test_on_postgresql_edits_of_the_facet_totals_take_one_lock_in_turn():
     each waits for the one lock another transaction holds."""
     import importlib
 
-    import psycopg
     from django.db import OperationalError, connection
 
+    from cases.models import Case
     from tests.factories import make_case
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (the second pass of make test)")
+    postgresql_only()
     case = make_case()
     lock = importlib.import_module("cases.migrations.0017_facet_totals").TOTALS_LOCK
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
-    ) as other:
+    with another_connection() as other:
         other.execute("SELECT pg_advisory_xact_lock(%s)", [lock])  # another edit, not yet committed
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '300ms'")
         with pytest.raises(OperationalError, match="lock timeout"):
-            case.__class__.objects.filter(pk=case.pk).update(age=51)
+            Case.objects.filter(pk=case.pk).update(age=51)
         other.rollback()
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = 0")
-    case.__class__.objects.filter(pk=case.pk).update(age=52)  # the lock released, the edit goes through
+    Case.objects.filter(pk=case.pk).update(age=52)  # the lock released, the edit goes through
 
 
 @pytest.mark.django_db(transaction=True)
@@ -234,17 +244,11 @@ def test_on_postgresql_an_edit_waits_for_an_import_touching_its_case_without_dea
     from cases.models import Case
     from tests.factories import make_case
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (the second pass of make test)")
-    settings = connection.settings_dict
-
-    def connect():
-        names = {"host": "HOST", "port": "PORT", "user": "USER", "dbname": "NAME"}
-        return psycopg.connect(**{option: settings[name] for option, name in names.items()})
+    postgresql_only()
 
     a_case, b_case = make_case(title="A"), make_case(title="B")
     errors = []
-    with connect() as a, connect() as b:
+    with another_connection() as a, another_connection() as b:
         a.execute("UPDATE cases_case SET age = 1 WHERE id = %s", [a_case.pk])
 
         def editor():
@@ -278,8 +282,7 @@ def test_on_postgresql_truncating_the_cases_empties_their_totals():
     from cases.models import FacetTotal
     from tests.factories import make_case
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only (the second pass of make test)")
+    postgresql_only()
     make_case()
     assert FacetTotal.objects.filter(column="*").values_list("n", flat=True).get() == 1
     with connection.cursor() as cursor:
