@@ -11,9 +11,10 @@ import django_filters
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import get_language
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
-from .models import Case, FacetTotal, PrimaryTumour
+from .models import Case, FacetTotal, PrimaryTumour, shown_title
 
 LEVELS_BY_LABEL = {level.label: level.value for level in Level}
 AGE_BANDS = {
@@ -23,7 +24,8 @@ AGE_BANDS = {
     "80-plus": (_("80 and over"), (80, None)),
 }
 
-# Each order ends with the title, then the pk, so that pages are stable on every database.
+# Each order ends with the title (the one the list shows: see list_order), then the pk, so that pages
+# are stable on every database.
 SORTS = {
     "title": (_("Title"), ["title", "pk"]),
     "age": (_("Youngest first"), [F("age").asc(nulls_last=True), "title", "pk"]),
@@ -32,6 +34,12 @@ SORTS = {
     "-difficulty": (_("Hardest first"), ["-difficulty", "title", "pk"]),
     "recent": (_("Recently published"), [F("published_at").desc(nulls_last=True), "title", "pk"]),
 }
+
+
+def list_order(sort=""):
+    """The ORDER BY of a sort ("" for the default), in the active language: the title is the one shown."""
+    title = shown_title(get_language())
+    return [title if item == "title" else item for item in SORTS[sort or "title"][1]]
 
 
 NOT_STATED = _("Not stated")
@@ -243,7 +251,7 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(FIXED_FACETS[name].q(str(value)))
 
     def sort_cases(self, queryset, name, value):
-        return queryset.order_by(*SORTS[value][1])
+        return queryset.order_by(*list_order(value))
 
     def chosen(self):
         """{facet name: option value} for each valid facet choice in the query string."""

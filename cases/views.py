@@ -16,7 +16,7 @@ from study.related import related_cases
 from study.tools import kept_private, record_visit, study_tools
 
 from .caching import cached, cached_html, digest, presentation_html
-from .filters import CaseFilter, facets, primaries_of, published_totals, read_query
+from .filters import CaseFilter, facets, list_order, primaries_of, published_totals, read_query
 from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour
 
 
@@ -43,7 +43,7 @@ def case_list(request):
 
     @once  # built only when something must be computed: a cached page needs no FilterSet
     def filterset():
-        return CaseFilter(request.GET, queryset=visible.for_list())
+        return CaseFilter(request.GET, queryset=visible.for_list().order_by(*list_order()))
 
     def count():
         if not (chosen or search or request.user.is_staff):  # the published cases, all of them

@@ -11,10 +11,9 @@ from django.db.models import F, OrderBy, Q
 from django.http import QueryDict
 from django.utils.http import urlencode
 from django.utils.translation import get_language
-from modeltranslation.manager import rewrite_lookup_key
 
 from cases.caching import cached, digest
-from cases.filters import FIXED_FACETS, SORTS, read_query
+from cases.filters import FIXED_FACETS, list_order, read_query
 from cases.models import Case
 
 
@@ -32,21 +31,26 @@ def list_query(raw):
 
 
 def _keys(sort):
-    """The list's order for this sort as [(column, descending, nulls: None, "first" or "last")]."""
+    """The list's order for this sort as [(name, expression, descending, nulls: None, "first" or "last")].
+
+    The names are aliases for the expressions, so that the conditions below can name them.
+    """
     keys = []
-    for item in SORTS[sort or "title"][1]:
+    for i, item in enumerate(list_order(sort)):
         if isinstance(item, OrderBy):
             nulls = "last" if item.nulls_last else "first" if item.nulls_first else None
-            keys.append((item.expression.name, item.descending, nulls))
-        else:
-            keys.append((item.lstrip("-"), item.startswith("-"), None))
-    # Translated columns (the title) are compared in the page's language, as the list orders them.
-    return [(rewrite_lookup_key(Case, name), descending, nulls) for name, descending, nulls in keys]
+            expression, descending = item.expression, item.descending
+        elif isinstance(item, str):
+            expression, descending, nulls = F(item.lstrip("-")), item.startswith("-"), None
+        else:  # the title shown, never empty
+            expression, descending, nulls = item, False, None
+        keys.append((f"key_{i}", expression, descending, nulls))
+    return keys
 
 
 def _reversed(keys):
     flip = {"first": "last", "last": "first", None: None}
-    return [(name, not descending, flip[nulls]) for name, descending, nulls in keys]
+    return [(name, expression, not descending, flip[nulls]) for name, expression, descending, nulls in keys]
 
 
 def _order(keys):
@@ -54,14 +58,14 @@ def _order(keys):
         OrderBy(
             F(name), descending=descending, nulls_first=nulls == "first" or None, nulls_last=nulls == "last" or None
         )
-        for name, descending, nulls in keys
+        for name, _, descending, nulls in keys
     ]
 
 
 def _after(keys, values):
     """The rows after `values` in the order `keys`: (k1 > v1) or (k1 = v1 and k2 > v2) or …"""
     after, same = Q(pk__in=[]), Q()
-    for name, descending, nulls in keys:
+    for name, _, descending, nulls in keys:
         value = values[name]
         if value is None:
             # Nulls sort together: after them come the non-null values only when nulls come first.
@@ -77,7 +81,7 @@ def _after(keys, values):
         same &= equal
     # Every row after a non-null first key lies on its side of it (unless nulls come last): saying so
     # lets the database seek in the order's index instead of walking it from one end to this case.
-    name, descending, nulls = keys[0]
+    name, _, descending, nulls = keys[0]
     if values[name] is not None and nulls != "last":
         after &= Q(**{f"{name}__{'lte' if descending else 'gte'}": values[name]})
     return after
@@ -98,13 +102,15 @@ def find_neighbours(case_id, query):
     """(previous, next) published cases around this one in the list filtered by `query` (validated)."""
     cases, sort = _filtered(query)
     keys = _keys(sort)
-    values = Case.objects.all().rewrite(False).filter(pk=case_id).values(*[name for name, _, _ in keys]).first()
+    aliases = {name: expression for name, expression, _, _ in keys}
+    values = Case.objects.filter(pk=case_id).annotate(**aliases).values(*aliases).first()
     if values is None:
         return None, None
     shown = ("pk", "slug", "title_en", "title_fr", "status")
     found = []
     for order in (_reversed(keys), keys):
-        found.append(cases.filter(_after(order, values)).order_by(*_order(order)).only(*shown).first())
+        seek = cases.alias(**aliases).filter(_after(order, values)).order_by(*_order(order))
+        found.append(seek.only(*shown).first())
     return tuple(found)
 
 

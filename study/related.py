@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
+from cases.filters import list_order
 from cases.models import Case, Differential
 
 MAX_RELATED = 6
@@ -22,7 +23,7 @@ def related_cases(case, final):
     same_final = Exists(theirs.filter(is_final=True, diagnosis_id=final.diagnosis_id))
     linked = Exists(theirs.filter(Q(diagnosis_id=final.diagnosis_id) | Q(is_final=True, diagnosis_id__in=alternatives)))
     others = Case.objects.published().exclude(pk=case.pk).only("pk", "slug", "title_en", "title_fr", "status")
-    sharing = list(others.filter(same_final).order_by("title", "pk")[:MAX_RELATED])
+    sharing = list(others.filter(same_final).order_by(*list_order())[:MAX_RELATED])
     # Asked for whatever the first query found, so that the page runs the same queries for every case.
-    more = list(others.filter(linked).exclude(same_final).order_by("title", "pk")[:MAX_RELATED])
+    more = list(others.filter(linked).exclude(same_final).order_by(*list_order())[:MAX_RELATED])
     return (sharing + more)[:MAX_RELATED]

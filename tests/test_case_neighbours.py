@@ -29,7 +29,7 @@ def links(html):
 
 
 def card_links(html):
-    return [href.replace("&amp;", "&") for href in re.findall(r'class="card__title"><a href="([^"]+)"', html)]
+    return [href.replace("&amp;", "&") for href in re.findall(r'class="card__title"[^>]*><a href="([^"]+)"', html)]
 
 
 @pytest.fixture
@@ -152,3 +152,38 @@ def test_the_reveal_keeps_the_list_and_the_answer_page_shows_the_neighbours(clie
     # Junk in ?list= is not carried on.
     html = client.get(alphabet["b"].get_absolute_url(), {"list": "nonsense=1&region=nowhere"}).content.decode()
     assert 'id="reveal-link" href="' + alphabet["b"].get_answer_url() + '"' in html
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_the_french_list_orders_untranslated_cases_by_the_title_it_shows(client, empty):
+    """A case not yet translated shows its English title on the French list, and sits there by that
+    title, among the others, on every database (ordered by the French column alone, SQLite put such
+    cases first and PostgreSQL last, and Previous/Next stopped at their edge)."""
+    for title_en, title_fr in [
+        ("Alpha: woman with back pain", "A : femme avec dorsalgie"),
+        ("Bravo: man with numb feet", empty),
+        ("Charlie: woman with weak legs", "C : femme aux jambes faibles"),
+        ("Delta: girl with gait change", empty),
+        ("Echo: man with neck pain", "E : homme avec cervicalgie"),
+    ]:
+        make(title_en, title_fr=title_fr)
+    listing = client.get("/fr/").content.decode()
+    titles = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r'class="card__title"[^>]*>(.*?)</h2>', listing, re.S)]
+    assert titles == [
+        "A : femme avec dorsalgie",
+        "Bravo: man with numb feet",
+        "C : femme aux jambes faibles",
+        "Delta: girl with gait change",
+        "E : homme avec cervicalgie",
+    ]
+    cards = card_links(listing)
+    walked, url = [], cards[0]
+    while url:
+        walked.append(url)
+        url = links(client.get(url).content.decode()).get("next", (None,))[0]
+    assert walked == cards
+    back, url = [], cards[-1]
+    while url:
+        back.append(url)
+        url = links(client.get(url).content.decode()).get("prev", (None,))[0]
+    assert back == cards[::-1]
