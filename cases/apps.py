@@ -10,4 +10,4 @@ class CasesConfig(AppConfig):
     def ready(self):
         from . import signals
 
-        signals.connect()
+        signals.connect(self)

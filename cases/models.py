@@ -1089,8 +1089,15 @@ class FacetTotal(models.Model):
     PostgreSQL at its commit): the list with no filter and no search reads its counts from these few
     rows instead of every case. A later migration that makes SQLite rebuild cases_case (a field
     added with a default, a field altered) drops its triggers: it must create them again (the SQL
-    is in 0017), which tests/test_case_list.py's totals tests would otherwise catch.
+    is in 0017). `migrate` stops with an error when they are missing (cases.signals), so such a
+    migration cannot reach a database unnoticed, nor leave the list's counts silently wrong.
     """
+
+    # The triggers migration 0017 creates on cases_case, by database.
+    TRIGGERS = {
+        "sqlite": {"cases_facettotal_insert", "cases_facettotal_delete", "cases_facettotal_update"},
+        "postgresql": {"cases_facettotal_count", "cases_facettotal_truncate"},
+    }
 
     column = models.CharField(max_length=40)
     key = models.CharField(max_length=40, blank=True)  # "" where a case states no value

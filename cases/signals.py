@@ -3,12 +3,15 @@
 Wired in CasesConfig.ready(); every receiver names its senders.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 
 from .models import (
     Case,
     Diagnosis,
     Differential,
+    FacetTotal,
     ImagingFinding,
     LevelSpan,
     PrimaryTumour,
@@ -39,7 +42,31 @@ def bump_content_version(sender, **kwargs):
     content_changed()
 
 
-def connect():
+def facet_totals_are_kept(sender, using, **kwargs):
+    """After `migrate` (and `flush`): the triggers that keep FacetTotal are on cases_case, if its table is there.
+
+    On SQLite, a migration that rebuilds cases_case drops them with the old table; the list's counts
+    would then drift from the cases without a word. Better that the migration stops the deploy.
+    """
+    connection = connections[using]
+    expected = FacetTotal.TRIGGERS.get(connection.vendor)
+    if not expected or FacetTotal._meta.db_table not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'cases_case'::regclass AND NOT tgisinternal")
+        missing = expected - {name for (name,) in cursor.fetchall()}
+    if missing:
+        raise ImproperlyConfigured(
+            f"The triggers that keep the list's counts are missing from cases_case: {', '.join(sorted(missing))}. "
+            "A migration rebuilt the table (on SQLite, adding a field with a default or altering one does): "
+            "it must create them again, with the SQL of cases/migrations/0017_facet_totals.py."
+        )
+
+
+def connect(app_config):
     for model in MARKDOWN_MODELS:
         pre_save.connect(render_markdown_of_raw_rows, sender=model, dispatch_uid=f"markdown-{model.__name__}")
     post_save.connect(reindex_case, sender=Case, dispatch_uid="reindex-case")
@@ -49,3 +76,4 @@ def connect():
     for model in CONTENT_MODELS:
         post_save.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
         post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
+    post_migrate.connect(facet_totals_are_kept, sender=app_config, dispatch_uid="facet-totals-kept")

@@ -494,6 +494,26 @@ def test_a_dump_of_the_cases_loads_back_with_the_same_totals(client, three_cases
     assert sorted(FacetTotal.objects.filter(n__gt=0).values_list("column", "key", "n")) == kept
 
 
+@pytest.mark.parametrize("dropped", ["update", "insert", "count"])
+def test_migrate_stops_when_a_migration_has_dropped_the_totals_triggers(dropped):
+    """On SQLite a migration that rebuilds cases_case drops its triggers with the old table; the list's
+    counts would then drift without a word. migrate says so and fails instead. (Dropped here in the
+    test's transaction, which rolls the drop back.)"""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import call_command
+
+    from cases.models import FacetTotal
+
+    name = f"cases_facettotal_{dropped}"
+    if name not in FacetTotal.TRIGGERS[connection.vendor]:
+        pytest.skip(f"no {name} on {connection.vendor}")
+    call_command("migrate", verbosity=0)  # with every trigger there: nothing to say
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {name}" + (" ON cases_case" if connection.vendor == "postgresql" else ""))
+    with pytest.raises(ImproperlyConfigured, match=f"missing from cases_case: {name}"):
+        call_command("migrate", verbosity=0)
+
+
 def test_every_option_of_a_mask_facet_is_one_bit():
     """The kept totals count a case once per bit (published_totals adds them up per option): an
     option of two bits would count a case twice there and once in the filtered pass."""
