@@ -8,13 +8,22 @@ in tests/test_case_list.py holds this).
 """
 
 import django_filters
-from django.db import connections
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connections, models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import get_language
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
-from .models import Case, FacetTotal, PrimaryTumour, shown_title
+from .models import (
+    NEVER_PUBLISHED,
+    NO_AGE_FIRST,
+    NO_AGE_LAST,
+    Case,
+    FacetTotal,
+    PrimaryTumour,
+    shown_title,
+    sort_key,
+)
 
 LEVELS_BY_LABEL = {level.label: level.value for level in Level}
 AGE_BANDS = {
@@ -28,11 +37,14 @@ AGE_BANDS = {
 # are stable on every database.
 SORTS = {
     "title": (_("Title"), ["title", "pk"]),
-    "age": (_("Youngest first"), [F("age").asc(nulls_last=True), "title", "pk"]),
-    "-age": (_("Oldest first"), [F("age").desc(nulls_last=True), "title", "pk"]),
+    "age": (_("Youngest first"), [sort_key("age", NO_AGE_FIRST, models.IntegerField()).asc(), "title", "pk"]),
+    "-age": (_("Oldest first"), [sort_key("age", NO_AGE_LAST, models.IntegerField()).desc(), "title", "pk"]),
     "difficulty": (_("Easiest first"), ["difficulty", "title", "pk"]),
     "-difficulty": (_("Hardest first"), ["-difficulty", "title", "pk"]),
-    "recent": (_("Recently published"), [F("published_at").desc(nulls_last=True), "title", "pk"]),
+    "recent": (
+        _("Recently published"),
+        [sort_key("published_at", NEVER_PUBLISHED, models.DateTimeField()).desc(), "title", "pk"],
+    ),
 }
 
 

@@ -70,6 +70,22 @@ def shown_title(language):
     return Coalesce(non_empty(f"title_{language}"), non_empty(f"title_{other}"), output_field=models.CharField())
 
 
+def sort_key(field, missing, output_field):
+    """`field` as a list sorts on it, with `missing` (SQL) in place of no value: nulls last either way.
+
+    Written into the SQL, like shown_title's empty string, so that one index on the expression
+    serves the sort on SQLite and PostgreSQL alike (the two place nulls differently, and SQLite's
+    indexes cannot say where). `missing` must be what the database returns for it unchanged, so
+    that previous/next can compare a case's key with it.
+    """
+    return Func(F(field), template=f"COALESCE(%(expressions)s, {missing})", output_field=output_field)
+
+
+# Where a list sorted by age, or by the newest, puts cases that state none: after the others.
+NO_AGE_FIRST, NO_AGE_LAST = "1000", "-1"  # youngest first; oldest first
+NEVER_PUBLISHED = "'0001-01-01 00:00:00'"  # as Django writes a datetime on SQLite
+
+
 def in_each_language(name):
     """['title_en', 'title_fr']: the columns of a field that exists in every content language."""
     return [f"{name}_{language}" for language in CONTENT_LANGUAGES]
@@ -707,6 +723,13 @@ class Case(DerivedFieldsMixin, models.Model):
             *(
                 models.Index(F("status"), shown_title(language), F("id"), name=f"case_list_order_{language}")
                 for language in CONTENT_LANGUAGES
+            ),
+            # The other sorts' first key: the database reads the cases in that order, sorting only
+            # those that tie on it by title (an incremental sort); read backwards for the reverse.
+            models.Index(F("status"), sort_key("age", NO_AGE_FIRST, models.IntegerField()), name="case_sort_age"),
+            models.Index(F("status"), sort_key("age", NO_AGE_LAST, models.IntegerField()), name="case_sort_age_oldest"),
+            models.Index(
+                F("status"), sort_key("published_at", NEVER_PUBLISHED, models.DateTimeField()), name="case_sort_recent"
             ),
             models.Index(fields=["updated_at"], name="case_updated_at"),
             # Everything the list's filters and counts read, so they scan this index, not the table.

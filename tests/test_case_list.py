@@ -186,6 +186,24 @@ def test_sorting_by_age(client, three_cases):
     assert titles(client.get("/", {"sort": "age"}))[0] == three_cases["conus"].title
 
 
+def test_cases_that_state_no_age_or_were_never_dated_come_last_in_either_direction(client):
+    """Nulls last on every database (SQLite and PostgreSQL place them at opposite ends by default)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    undated = make_case(title="A: age not stated", age=None)
+    older = make_case(title="B: thirty", age=30)
+    newer = make_case(title="C: seventy", age=70)
+    assert titles(client.get("/", {"sort": "age"})) == [older.title, newer.title, undated.title]
+    assert titles(client.get("/", {"sort": "-age"})) == [newer.title, older.title, undated.title]
+    now = timezone.now()
+    Case.objects.filter(pk=undated.pk).update(published_at=None)  # as a fixture loads a case
+    Case.objects.filter(pk=older.pk).update(published_at=now - timedelta(days=2))
+    Case.objects.filter(pk=newer.pk).update(published_at=now - timedelta(days=1))
+    assert titles(client.get("/", {"sort": "recent"})) == [newer.title, older.title, undated.title]
+
+
 def test_pagination_keeps_the_filters(client, settings):
     settings.CASES_PER_PAGE = 2
     for _ in range(5):
