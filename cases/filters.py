@@ -11,13 +11,12 @@ import django_filters
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.utils import get_language
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
 from .models import (
     NEVER_PUBLISHED,
-    NO_AGE_FIRST,
-    NO_AGE_LAST,
+    NO_AGE_OLDEST_FIRST,
+    NO_AGE_YOUNGEST_FIRST,
     Case,
     FacetTotal,
     PrimaryTumour,
@@ -37,8 +36,8 @@ AGE_BANDS = {
 # are stable on every database.
 SORTS = {
     "title": (_("Title"), ["title", "pk"]),
-    "age": (_("Youngest first"), [sort_key("age", NO_AGE_FIRST, models.IntegerField()).asc(), "title", "pk"]),
-    "-age": (_("Oldest first"), [sort_key("age", NO_AGE_LAST, models.IntegerField()).desc(), "title", "pk"]),
+    "age": (_("Youngest first"), [sort_key("age", NO_AGE_YOUNGEST_FIRST, models.IntegerField()).asc(), "title", "pk"]),
+    "-age": (_("Oldest first"), [sort_key("age", NO_AGE_OLDEST_FIRST, models.IntegerField()).desc(), "title", "pk"]),
     "difficulty": (_("Easiest first"), ["difficulty", "title", "pk"]),
     "-difficulty": (_("Hardest first"), ["-difficulty", "title", "pk"]),
     "recent": (
@@ -50,7 +49,7 @@ SORTS = {
 
 def list_order(sort=""):
     """The ORDER BY of a sort ("" for the default), in the active language: the title is the one shown."""
-    title = shown_title(get_language())
+    title = shown_title()
     return [title if item == "title" else item for item in SORTS[sort or "title"][1]]
 
 

@@ -23,6 +23,7 @@ from django.utils.html import strip_tags
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import get_language as translated_language
 
 from .anatomy import (
     COMPARTMENT_BITS,
@@ -54,20 +55,25 @@ pmid_validator = RegexValidator(r"^[1-9]\d{0,8}$", _("A PubMed ID is a number of
 CONTENT_LANGUAGES = ("en", "fr")  # settings.MODELTRANSLATION_LANGUAGES: the languages a case is written in
 
 
-def shown_title(language):
-    """The title a list shows in `language`, as an expression: its own, or the other language's where empty.
+def shown_title(language=None, prefix=""):
+    """The title a list shows in `language` (the active one by default), as an expression: its own, or
+    the other language's where empty.
 
     What reading `case.title` gives (MODELTRANSLATION_FALLBACK_LANGUAGES), so a list ordered by it puts a
     case not yet translated among the others by the title it shows, the same on every database (ordering
     by `title_fr` alone puts the empty ones first on SQLite and last on PostgreSQL). The empty string is
     written into the SQL, not passed as a parameter, so that SQLite matches the expression to its index.
+    `prefix` reaches the case through a relation ("case__").
     """
+    language = language or translated_language()  # "en", not "en-gb"
     other = next(code for code in CONTENT_LANGUAGES if code != language)
 
     def non_empty(column):
         return Func(F(column), template="NULLIF(%(expressions)s, '')", output_field=models.CharField())
 
-    return Coalesce(non_empty(f"title_{language}"), non_empty(f"title_{other}"), output_field=models.CharField())
+    return Coalesce(
+        non_empty(f"{prefix}title_{language}"), non_empty(f"{prefix}title_{other}"), output_field=models.CharField()
+    )
 
 
 def sort_key(field, missing, output_field):
@@ -82,8 +88,9 @@ def sort_key(field, missing, output_field):
 
 
 # Where a list sorted by age, or by the newest, puts cases that state none: after the others.
-NO_AGE_FIRST, NO_AGE_LAST = "1000", "-1"  # youngest first; oldest first
-NEVER_PUBLISHED = "'0001-01-01 00:00:00'"  # as Django writes a datetime on SQLite
+NO_AGE_YOUNGEST_FIRST, NO_AGE_OLDEST_FIRST = "1000", "-1"  # youngest first; oldest first
+# As Django writes a datetime on SQLite; on PostgreSQL read in the connection's time zone, UTC (settings).
+NEVER_PUBLISHED = "'0001-01-01 00:00:00'"
 
 
 def in_each_language(name):
@@ -726,8 +733,12 @@ class Case(DerivedFieldsMixin, models.Model):
             ),
             # The other sorts' first key: the database reads the cases in that order, sorting only
             # those that tie on it by title (an incremental sort); read backwards for the reverse.
-            models.Index(F("status"), sort_key("age", NO_AGE_FIRST, models.IntegerField()), name="case_sort_age"),
-            models.Index(F("status"), sort_key("age", NO_AGE_LAST, models.IntegerField()), name="case_sort_age_oldest"),
+            models.Index(
+                F("status"), sort_key("age", NO_AGE_YOUNGEST_FIRST, models.IntegerField()), name="case_sort_age"
+            ),
+            models.Index(
+                F("status"), sort_key("age", NO_AGE_OLDEST_FIRST, models.IntegerField()), name="case_sort_age_oldest"
+            ),
             models.Index(
                 F("status"), sort_key("published_at", NEVER_PUBLISHED, models.DateTimeField()), name="case_sort_recent"
             ),

@@ -17,7 +17,7 @@ from study.tools import kept_private, record_visit, study_tools
 
 from .caching import cached, cached_html, digest, presentation_html
 from .filters import CaseFilter, facets, list_order, primaries_of, published_totals, read_query
-from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour
+from .models import Case, ContentVersion, Diagnosis, Differential, FormerSlug, PrimaryTumour, shown_title
 
 
 @require_safe
@@ -208,7 +208,7 @@ def diagnosis_cases(request, slug):
         Differential.objects.filter(diagnosis=diagnosis, case__in=Case.objects.visible_to(request.user))
         .select_related("case")
         .only("is_final", "case__title", "case__slug")
-        .order_by("case__title", "case__pk")
+        .order_by(shown_title(prefix="case__"), "case__pk")  # as the list orders them
     )
     return render(
         request,

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from cases.editorial import release_case
-from cases.models import Case
+from cases.models import Case, shown_title
 
 from .access import faculty_required
 from .models import AssignmentCase
@@ -30,7 +30,7 @@ def held_cases(request):
     cases = (
         Case.objects.filter(status__in=[Case.Status.HELD, Case.Status.SCHEDULED])
         .only("title", "slug", "status", "held_until", "publish_at")
-        .order_by("status", "held_until", "publish_at", "title", "pk")
+        .order_by("status", "held_until", "publish_at", shown_title(), "pk")
     )
     releasable = set(releasable_by(request.user).values_list("pk", flat=True))
     return render(request, "teaching/held_cases.html", {"cases": cases, "releasable": releasable})

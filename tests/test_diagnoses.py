@@ -56,6 +56,21 @@ def test_second_step_lists_cases_where_it_is_final_or_differential_but_no_draft(
     assert "Draft with meningioma" not in html
 
 
+@pytest.mark.parametrize("empty", [None, ""])
+def test_the_second_step_orders_cases_by_the_title_it_shows_as_the_list_does(client, empty):
+    """On the French page an untranslated case shows its English title, and sits by it among the
+    others, on every database (not first on SQLite and last on PostgreSQL)."""
+    for title_en, title_fr in [
+        ("Alpha: woman with back pain", "A : femme avec dorsalgie"),
+        ("Bravo: man with numb feet", empty),
+        ("Charlie: woman with weak legs", "C : femme aux jambes faibles"),
+    ]:
+        make_case(title=title_en, title_fr=title_fr, final="Meningioma", differentials=("Schwannoma",))
+    html = client.get("/fr/diagnoses/meningioma/cases/").content.decode()
+    shown = [html.index(title) for title in ("A : femme", "Bravo: man", "C : femme")]
+    assert shown == sorted(shown)
+
+
 def test_entries_only_drafts_use_are_hidden_from_residents_but_not_from_staff(client):
     make_case(final="Meningioma", differentials=())
     make_case(
