@@ -183,3 +183,7 @@ def test_the_french_list_orders_untranslated_cases_by_the_title_it_shows(client,
     cards = card_links(listing)
     assert walk(client, cards[0], "next", limit=len(cards)) == cards
     assert walk(client, cards[-1], "prev", limit=len(cards)) == cards[::-1]
+    # The links speak French typography: a no-break space before the colon.
+    found = links(client.get(cards[1]).content.decode())
+    assert found["prev"][1] == "← Précédent\u00a0: A : femme avec dorsalgie"
+    assert found["next"][1] == "Suivant\u00a0: C : femme aux jambes faibles →"
