@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from cases.caching import cached, digest
 from cases.filters import FIXED_FACETS, list_order, read_query
 from cases.models import Case
+from cases.templatetags.casebook import shown_in
 
 
 def list_query(raw):
@@ -126,7 +127,14 @@ def neighbours(case_id, raw_query, version):
         suffix = "?" + urlencode({"list": query}) if query else ""
         links = {"list": query}  # the validated list, for the reveal link
         for rel, case in zip(("previous", "next"), find_neighbours(case_id, query), strict=True):
-            links[rel] = {"url": case.get_absolute_url() + suffix, "title": case.title} if case else None
+            if case:  # with the language of the title shown, where it is not the page's (not yet translated)
+                links[rel] = {
+                    "url": case.get_absolute_url() + suffix,
+                    "title": case.title,
+                    "lang": shown_in(case, "title"),
+                }
+            else:
+                links[rel] = None
         return links
 
     return cached(f"case-neighbours:{digest(version, case_id, query, get_language())}", compute)

@@ -183,6 +183,12 @@ def test_the_french_list_orders_untranslated_cases_by_the_title_it_shows(client,
     cards = card_links(listing)
     assert walk(client, cards[0], "next", limit=len(cards)) == cards
     assert walk(client, cards[-1], "prev", limit=len(cards)) == cards[::-1]
+    # A title not yet translated is marked as English for screen readers, here and among related cases.
+    first = client.get(cards[0]).content.decode()
+    assert '<span lang="en">Bravo: man with numb feet</span>' in first
+    answer = client.get(urlsplit(cards[0]).path + "answer/").content.decode()
+    assert re.search(r'<a href="[^"]+" lang="en">Bravo: man with numb feet</a>', answer)
+    assert re.search(r'<a href="[^"]+">C : femme aux jambes faibles</a>', answer)
     # The links speak French typography: a no-break space before the colon.
     found = links(client.get(cards[1]).content.decode())
     assert found["prev"][1] == "← Précédent\u00a0: A : femme avec dorsalgie"
