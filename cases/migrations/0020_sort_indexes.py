@@ -43,4 +43,8 @@ class Migration(migrations.Migration):
                 name="case_sort_recent",
             ),
         ),
+        # Statistics for the new indexes (and 0019's): where the database has some from before and
+        # none for these, SQLite takes an index it knows nothing about as the most selective, and
+        # the list sorted every case by title (109 ms at 100,000 cases instead of 16).
+        migrations.RunSQL("ANALYZE cases_case", reverse_sql=migrations.RunSQL.noop),
     ]
