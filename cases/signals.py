@@ -66,6 +66,29 @@ def facet_totals_are_kept(sender, using, **kwargs):
         )
 
 
+def planner_statistics_are_kept(sender, using, **kwargs):
+    """After `migrate` on SQLite: every table with rows has planner statistics, gathering them if not.
+
+    A migration that rebuilds a table on SQLite (adding a field with a default, altering one) drops
+    the table's statistics with it, and without them SQLite reads the list's counts through the
+    status index and every wide row instead of scanning the covering facet index: 148 instead of
+    80 ms at 100,000 cases. ANALYZE takes a fraction of a second there (0.3 s).
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":  # PostgreSQL keeps its statistics, and autovacuum renews them
+        return
+    tables = {name for name in connection.introspection.table_names() if not name.startswith("sqlite_")}
+    with connection.cursor() as cursor:
+        analysed = set()
+        if "sqlite_stat1" in {name for (name,) in cursor.execute("SELECT name FROM sqlite_master")}:
+            analysed = {name for (name,) in cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
+        quote = connection.ops.quote_name
+        for table in tables - analysed:
+            if cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(table)})").fetchone()[0]:
+                cursor.execute("ANALYZE")
+                return
+
+
 def connect(app_config):
     for model in MARKDOWN_MODELS:
         pre_save.connect(render_markdown_of_raw_rows, sender=model, dispatch_uid=f"markdown-{model.__name__}")
@@ -77,3 +100,4 @@ def connect(app_config):
         post_save.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-save-{model.__name__}")
         post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"content-version-delete-{model.__name__}")
     post_migrate.connect(facet_totals_are_kept, sender=app_config, dispatch_uid="facet-totals-kept")
+    post_migrate.connect(planner_statistics_are_kept, sender=app_config, dispatch_uid="planner-statistics-kept")
