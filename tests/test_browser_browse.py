@@ -47,6 +47,22 @@ def test_filter_open_and_reveal_in_place_with_the_keyboard(live_server, page, ca
     assert page.console_errors == []  # no missing asset, no CSP refusal, no script error
 
 
+def test_a_reveal_in_place_shows_the_related_cases_as_the_answer_page_does(live_server, page, cases):
+    other = make_case(
+        title="Woman with a second conus deposit",
+        levels=((Level.L1, Level.L1),),
+        final="Intramedullary spinal cord metastasis",
+        differentials=("Radiation myelitis",),
+    )
+    page.goto(live_server.url + cases.get_absolute_url())
+    page.wait_for_load_state()
+    assert page.locator(".related-cases").count() == 0  # answer side: chosen by diagnosis
+    page.click("text=Reveal diagnosis")
+    page.wait_for_selector("#answer")
+    expect(page.locator(".related-cases a")).to_have_text([other.title])
+    assert page.console_errors == []
+
+
 def test_reveal_by_clicking_works_without_javascript(live_server, browser, cases):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
 
-  // "Reveal diagnosis": fetch the answer page and show its answer section in place.
+  // "Reveal diagnosis": fetch the answer page and show its answer section (and related cases) in place.
   function reveal(link) {
     if (link.dataset.loading) return;
     link.dataset.loading = "1";
@@ -23,7 +23,11 @@
           fresh.dispatchEvent(new CustomEvent("casebook:content", { bubbles: true }));
         }
         var area = document.getElementById("reveal-area");
-        area.replaceWith(document.importNode(answer, true));
+        var shown = document.importNode(answer, true);
+        area.replaceWith(shown);
+        // Related cases follow the answer, as on the answer page itself.
+        var related = page.querySelector(".related-cases");
+        if (related) shown.after(document.importNode(related, true));
         history.replaceState(null, "", link.href);
         var heading = document.getElementById("answer-heading");
         if (heading) heading.focus();
