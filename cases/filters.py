@@ -8,21 +8,12 @@ in tests/test_case_list.py holds this).
 """
 
 import django_filters
-from django.db import connections, models
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from .anatomy import COMPARTMENT_BITS, MODALITY_BITS, REGION_BITS, Compartment, Level, Modality, Region, level_bit
-from .models import (
-    NEVER_PUBLISHED,
-    NO_AGE_OLDEST_FIRST,
-    NO_AGE_YOUNGEST_FIRST,
-    Case,
-    FacetTotal,
-    PrimaryTumour,
-    shown_title,
-    sort_key,
-)
+from .models import SORT_KEYS, Case, FacetTotal, PrimaryTumour, shown_title
 
 LEVELS_BY_LABEL = {level.label: level.value for level in Level}
 AGE_BANDS = {
@@ -36,14 +27,11 @@ AGE_BANDS = {
 # are stable on every database.
 SORTS = {
     "title": (_("Title"), ["title", "pk"]),
-    "age": (_("Youngest first"), [sort_key("age", NO_AGE_YOUNGEST_FIRST, models.IntegerField()).asc(), "title", "pk"]),
-    "-age": (_("Oldest first"), [sort_key("age", NO_AGE_OLDEST_FIRST, models.IntegerField()).desc(), "title", "pk"]),
+    "age": (_("Youngest first"), [SORT_KEYS["age"].asc(), "title", "pk"]),
+    "-age": (_("Oldest first"), [SORT_KEYS["-age"].desc(), "title", "pk"]),
     "difficulty": (_("Easiest first"), ["difficulty", "title", "pk"]),
     "-difficulty": (_("Hardest first"), ["-difficulty", "title", "pk"]),
-    "recent": (
-        _("Recently published"),
-        [sort_key("published_at", NEVER_PUBLISHED, models.DateTimeField()).desc(), "title", "pk"],
-    ),
+    "recent": (_("Recently published"), [SORT_KEYS["recent"].desc(), "title", "pk"]),
 }
 
 

@@ -87,10 +87,14 @@ def sort_key(field, missing, output_field):
     return Func(F(field), template=f"COALESCE(%(expressions)s, {missing})", output_field=output_field)
 
 
-# Where a list sorted by age, or by the newest, puts cases that state none: after the others.
-NO_AGE_YOUNGEST_FIRST, NO_AGE_OLDEST_FIRST = "1000", "-1"  # youngest first; oldest first
-# As Django writes a datetime on SQLite; on PostgreSQL read in the connection's time zone, UTC (settings).
-NEVER_PUBLISHED = "'0001-01-01 00:00:00'"
+# The first key of the list's other sorts (cases.filters.SORTS), each with an index on exactly it
+# (Case.Meta): a case that states no age, or was never dated, comes after the others either way.
+SORT_KEYS = {
+    "age": sort_key("age", "1000", models.IntegerField()),  # youngest first
+    "-age": sort_key("age", "-1", models.IntegerField()),  # oldest first
+    # As Django writes a datetime on SQLite; PostgreSQL reads it in the connection's time zone, UTC.
+    "recent": sort_key("published_at", "'0001-01-01 00:00:00'", models.DateTimeField()),
+}
 
 
 def in_each_language(name):
@@ -733,15 +737,9 @@ class Case(DerivedFieldsMixin, models.Model):
             ),
             # The other sorts' first key: the database reads the cases in that order, sorting only
             # those that tie on it by title (an incremental sort); read backwards for the reverse.
-            models.Index(
-                F("status"), sort_key("age", NO_AGE_YOUNGEST_FIRST, models.IntegerField()), name="case_sort_age"
-            ),
-            models.Index(
-                F("status"), sort_key("age", NO_AGE_OLDEST_FIRST, models.IntegerField()), name="case_sort_age_oldest"
-            ),
-            models.Index(
-                F("status"), sort_key("published_at", NEVER_PUBLISHED, models.DateTimeField()), name="case_sort_recent"
-            ),
+            models.Index(F("status"), SORT_KEYS["age"], name="case_sort_age"),
+            models.Index(F("status"), SORT_KEYS["-age"], name="case_sort_age_oldest"),
+            models.Index(F("status"), SORT_KEYS["recent"], name="case_sort_recent"),
             models.Index(fields=["updated_at"], name="case_updated_at"),
             # Everything the list's filters and counts read, so they scan this index, not the table.
             models.Index(fields=[*FACET_COLUMNS, "status"], name="case_facets"),
